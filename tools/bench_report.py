@@ -1,0 +1,33 @@
+"""One line of `make bench`: a run's time, its task count and the module calls per host.
+
+Reads the output of the ansible.posix.json stdout callback. A module call is a task result on a
+host that was not skipped; a task skipped by its `when` costs no round trip to the host.
+"""
+import collections
+import json
+import sys
+
+name, path = sys.argv[1], sys.argv[2]
+seconds = float(sys.argv[4]) - float(sys.argv[3])
+with open(path, encoding="utf-8") as handle:
+    report = json.load(handle)
+
+tasks = 0
+calls = collections.Counter()
+changed = collections.Counter()
+for play in report["plays"]:
+    for task in play["tasks"]:
+        tasks += 1
+        for host, result in task["hosts"].items():
+            if result.get("skipped"):
+                continue
+            # A loop is one result holding one module call per item.
+            items = result.get("results") or [result]
+            calls[host] += sum(1 for item in items if not item.get("skipped"))
+            changed[host] += sum(1 for item in items if item.get("changed"))
+
+per_host = "  ".join(f"{host}={calls[host]}({changed[host]})" for host in sorted(calls) if host != "localhost")
+print(f"{name:<24} {seconds:7.1f}  {tasks:5d}  {per_host}")
+failed = [host for host, stats in report["stats"].items() if stats.get("failures") or stats.get("unreachable")]
+if failed:
+    sys.exit(f"{name}: failed on {', '.join(failed)}")
