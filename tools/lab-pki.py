@@ -37,6 +37,11 @@ def _issue(subject, public_key, issuer, issuer_key, *, ca, san=None, days=365):
                                             content_commitment=False, key_encipherment=not ca,
                                             data_encipherment=False, key_agreement=False,
                                             encipher_only=False, decipher_only=False), critical=True))
+    # Key identifiers let strict verifiers (openssl verify -x509_strict) link the chain.
+    builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    if issuer_key is not None and subject != issuer:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     if san:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in san]),
                                         critical=False)
