@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Throwaway TLS material for the lab and the tests: a root CA, an intermediate CA and a server
-certificate for the lab FQDN. Never committed; regenerated on demand.
+certificate for the lab FQDN, and an SSH key for the lab's staff account. Never committed;
+regenerated on demand.
 
     lab-pki.py DIR [--fqdn NAME] [--renew]
 
@@ -14,7 +15,7 @@ import pathlib
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import NameOID
 
 DEFAULT_FQDN = "telehealth.oth-lab.test"
@@ -90,6 +91,12 @@ def main():
         _write(out / "root-ca.pem", _pem(root))
         _write(out / "intermediate-ca.pem", _pem(intermediate))
         _write(out / "intermediate-ca.key", _key_pem(intermediate_key), private=True)
+        staff_key = ed25519.Ed25519PrivateKey.generate()
+        _write(out / "staff_ed25519", staff_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption()), private=True)
+        _write(out / "staff_ed25519.pub", staff_key.public_key().public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH) + b" staff@oth-lab\n")
 
     server_key = ec.generate_private_key(ec.SECP256R1())
     server = _issue(_name(args.fqdn), server_key.public_key(), intermediate.subject,
