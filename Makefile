@@ -11,6 +11,8 @@ export PATH := $(VENV)/bin:$(PATH)
 # The project's own podman settings (runc, ulimits); nothing under /etc/containers is edited.
 export CONTAINERS_CONF := $(CURDIR)/tools/containers.conf
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+# This working tree is oth.stack, ahead of any installed copy (molecule installs one under ~/.ansible).
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 export ANSIBLE_FORCE_COLOR ?= true
 export PY_COLORS ?= 1
 
