@@ -3,9 +3,9 @@
 # into a scratch collections tree, and test that tree.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-work="$root/.cache/sanity"
-rm -rf "$work"
-mkdir -p "$work"
+# Outside the repository: inside a git work tree ansible-test lists only files git tracks.
+work=$(mktemp -d "${TMPDIR:-/tmp}/oth-stack-sanity.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
 ansible-galaxy collection build --force --output-path "$work/build" "$root" >/dev/null
 ansible-galaxy collection install --force --no-deps -p "$work/tree" "$work"/build/oth-stack-*.tar.gz >/dev/null
