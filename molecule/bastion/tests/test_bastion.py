@@ -1,0 +1,228 @@
+"""Every SSH path the spec allows works and every other one is refused, shown by real clients.
+
+The client container is the staff laptop: its first address is the admin source, its second
+one (.250) is any other address on the internet. The controller is this machine, which reaches
+the load balancer only. Converge itself (over SSH, through the bastion, twice) proved that the
+management path survived the firewall and sshd changes.
+"""
+
+import json
+import os
+import subprocess
+import tempfile
+
+import pytest
+import testinfra
+
+EPHEMERAL = os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]
+SCENARIO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = os.path.dirname(os.path.dirname(SCENARIO))
+with open(os.path.join(EPHEMERAL, "addresses.json"), encoding="utf-8") as handle:
+    ADDRESSES = json.load(handle)
+
+LB = ADDRESSES["bst-lb1"]
+NODES = {"bst-app1": ADDRESSES["bst-app1"], "bst-storage1": ADDRESSES["bst-storage1"]}
+APP = NODES["bst-app1"]
+NON_ADMIN_SOURCE = ADDRESSES["bst-client1"].rsplit(".", 1)[0] + ".250"
+SSH_CONFIG = os.path.join(EPHEMERAL, "ssh_config")
+
+
+def podman(name):
+    return testinfra.get_host("podman://" + name)
+
+
+CLIENT = podman("bst-client1")
+LB_HOST = podman("bst-lb1")
+
+
+def from_client(command):
+    """Run an ssh/sftp command on the staff laptop (its ~/.ssh/config holds key and options)."""
+    return CLIENT.run("timeout 20 " + command + " </dev/null")
+
+
+def controller_ssh(*args):
+    return subprocess.run(
+        ["ssh", "-F", SSH_CONFIG, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", *args],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+
+
+def apply_role(extra_vars, limit="bst-lb1"):
+    """Run the role alone with extra inputs, as an operator would, over the scenario's SSH paths."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(extra_vars, handle)
+    env = dict(os.environ)
+    env["ANSIBLE_CONFIG"] = os.path.join(EPHEMERAL, "ansible.cfg")
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(PROJECT, ".cache", "collections")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    try:
+        return subprocess.run(
+            ["ansible-playbook", "-i", os.path.join(EPHEMERAL, "inventory"), "--limit", limit,
+             "-e", "@" + handle.name, os.path.join(SCENARIO, "apply_ssh_access.yml")],
+            capture_output=True, text=True, timeout=300, check=False, env=env,
+        )
+    finally:
+        os.unlink(handle.name)
+
+
+def staff_key():
+    with open(os.path.join(EPHEMERAL, "staff_key.pub"), encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+# ---- allowed paths ------------------------------------------------------------------------
+
+def test_staff_reaches_the_load_balancer_from_an_admin_source():
+    result = from_client(f"ssh staff@{LB} id -un")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "staff"
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_staff_reaches_each_node_through_the_bastion(name):
+    result = from_client(f"ssh -J staff@{LB} staff@{NODES[name]} hostname")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == name
+
+
+def test_staff_with_sudo_get_root_on_a_node_without_a_password():
+    result = from_client(f"ssh -J staff@{LB} staff@{APP} sudo -n id -u")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "0"
+
+
+def test_sftp_works_on_the_bastion_and_through_it():
+    for target in (f"staff@{LB}", f"-J staff@{LB} staff@{APP}"):
+        result = CLIENT.run(f"echo 'put /etc/hostname sftp-probe' | timeout 20 sftp -b - {target}")
+        assert result.rc == 0, (target, result.stderr)
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_the_controller_reaches_each_node_through_the_bastion(name):
+    result = controller_ssh(name, "id", "-un")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "deploy"
+
+
+# ---- refused paths ------------------------------------------------------------------------
+
+def test_the_same_key_from_a_non_admin_source_is_refused():
+    # The second address itself works: it reaches a listener on the open port 80...
+    LB_HOST.run("systemd-run --unit=bst-probe-80 socat TCP-LISTEN:80,fork,reuseaddr EXEC:/bin/true")
+    try:
+        assert CLIENT.run(f"nc -z -w 5 -s {NON_ADMIN_SOURCE} {LB} 80").rc == 0
+    finally:
+        LB_HOST.run("systemctl stop bst-probe-80")
+    # ...but not SSH, with the very key that works from the admin source.
+    result = from_client(f"ssh -b {NON_ADMIN_SOURCE} staff@{LB} true")
+    assert result.rc == 255
+
+
+def test_sshd_itself_refuses_a_source_that_is_not_listed():
+    # From the load balancer's own loopback the firewall lets the packets in: only sshd's
+    # AllowUsers user@source list can refuse the valid key.
+    with open(os.path.join(EPHEMERAL, "staff_key"), encoding="utf-8") as handle:
+        key = handle.read()
+    LB_HOST.run(f"install -m 600 /dev/stdin /root/probe_key <<'EOF'\n{key}EOF")
+    try:
+        result = LB_HOST.run(
+            "timeout 20 ssh -i /root/probe_key -o BatchMode=yes -o StrictHostKeyChecking=no "
+            "-o UserKnownHostsFile=/dev/null staff@127.0.0.1 true"
+        )
+    finally:
+        LB_HOST.run("rm -f /root/probe_key")
+    assert result.rc == 255
+    log = LB_HOST.run("journalctl -u ssh --no-pager -n 200").stdout
+    assert "User staff from 127.0.0.1 not allowed because not listed in AllowUsers" in log
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_the_client_cannot_reach_a_node_directly(name):
+    result = from_client(f"ssh staff@{NODES[name]} true")
+    assert result.rc == 255
+
+
+@pytest.mark.parametrize("name", sorted(NODES))
+def test_the_controller_cannot_reach_a_node_directly(name):
+    result = controller_ssh("-o", "ProxyJump=none", f"deploy@{NODES[name]}", "true")
+    assert result.returncode == 255
+
+
+def test_passwords_are_not_offered():
+    result = from_client(
+        f"ssh -o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive "
+        f"staff@{LB} true"
+    )
+    assert result.rc == 255
+    assert "Permission denied (publickey)" in result.stderr
+
+
+def test_root_is_refused_even_with_an_authorized_key():
+    # prepare.yml put the staff key in root's authorized_keys, as some cloud images do.
+    for command in (f"ssh root@{LB} true", f"ssh -J staff@{LB} root@{APP} true"):
+        result = from_client(command)
+        assert result.rc == 255, command
+
+
+def test_the_bastion_forwards_only_to_the_nodes_ssh_ports():
+    allowed = from_client(f"ssh -W {APP}:22 staff@{LB}")
+    assert allowed.stdout.startswith("SSH-2.0-OpenSSH"), allowed.stderr
+    refused = from_client(f"ssh -W {APP}:80 staff@{LB}")
+    assert refused.rc == 255
+    assert "stdio forwarding failed" in refused.stderr
+
+
+def test_nodes_forward_nothing():
+    result = from_client(f"ssh -J staff@{LB} -W {NODES['bst-storage1']}:22 staff@{APP}")
+    assert result.rc == 255
+    assert "stdio forwarding failed" in result.stderr
+
+
+# ---- inputs -------------------------------------------------------------------------------
+
+BAD_INPUTS = {
+    "dsa-key": (
+        {"oth_admin_users": [{"name": "mallory", "authorized_keys": ["ssh-dss AAAAB3NzaC1kc3MAAACBAP mallory@x"]}]},
+        "oth_admin_users[mallory].authorized_keys",
+    ),
+    "not-a-key": (
+        {"oth_admin_users": [{"name": "mallory", "authorized_keys": ["mallory's password"]}]},
+        "oth_admin_users[mallory].authorized_keys",
+    ),
+    "host-bits-in-cidr": ({"oth_admin_sources": ["10.0.0.5/24"]}, "oth_admin_sources: '10.0.0.5/24'"),
+    "not-an-address": ({"oth_admin_sources": ["300.1.1.1/32"]}, "oth_admin_sources: '300.1.1.1/32'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_fails_before_sshd_or_accounts_change(case):
+    extra_vars, message = BAD_INPUTS[case]
+    before = LB_HOST.run("sha256sum /etc/ssh/sshd_config /etc/passwd /etc/group").stdout
+    result = apply_role(extra_vars)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert message in output, output[-3000:]
+    assert LB_HOST.run("sha256sum /etc/ssh/sshd_config /etc/passwd /etc/group").stdout == before
+
+
+def test_a_staff_account_dropped_from_the_list_is_locked_then_removed():
+    staff = [{"name": "staff", "authorized_keys": [staff_key()], "sudo": True}]
+    temp = {"name": "temp", "authorized_keys": [staff_key()]}
+
+    added = apply_role({"oth_admin_users": staff + [temp]})
+    assert added.returncode == 0, added.stdout[-3000:]
+    assert from_client(f"ssh temp@{LB} id -un").stdout.strip() == "temp"
+
+    locked = apply_role({"oth_admin_users": staff})
+    assert locked.returncode == 0, locked.stdout[-3000:]
+    assert from_client(f"ssh temp@{LB} true").rc == 255
+    entry = LB_HOST.run("getent passwd temp").stdout.strip().split(":")
+    assert entry[6] == "/usr/sbin/nologin"
+    # Expired since day 1 (1970-01-02): PAM refuses the account whatever key it shows.
+    assert LB_HOST.run("getent shadow temp").stdout.split(":")[7] == "1"
+    assert not LB_HOST.file("/home/temp/.ssh/authorized_keys").exists
+
+    removed = apply_role({"oth_admin_users": staff, "ssh_access_absent_users": "remove"})
+    assert removed.returncode == 0, removed.stdout[-3000:]
+    assert LB_HOST.run("getent passwd temp").rc == 2
+    assert from_client(f"ssh staff@{LB} id -un").stdout.strip() == "staff"
