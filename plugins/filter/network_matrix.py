@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: oth.stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters over the network matrix; the logic lives in module_utils/network_matrix.py.
+
+Their documentation is in firewall_rules.yml and network_matrix_table.yml next to this file.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.oth.stack.plugins.module_utils.network_matrix import (
+    MatrixError,
+    host_rules,
+    render_table,
+)
+
+
+def firewall_rules(matrix, host, hostvars, groups, variables=None):
+    """Return the concrete firewall rules of one host."""
+    try:
+        return host_rules(matrix, host, hostvars, groups, variables or {})
+    except MatrixError as exc:
+        raise AnsibleFilterError("oth.stack.firewall_rules: %s" % exc)
+
+
+def network_matrix_table(matrix, variables=None, hostvars=None, groups=None, active_only=False):
+    """Render the matrix as a Markdown table."""
+    try:
+        return render_table(matrix, variables or {}, hostvars, groups, active_only=active_only)
+    except MatrixError as exc:
+        raise AnsibleFilterError("oth.stack.network_matrix_table: %s" % exc)
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "firewall_rules": firewall_rules,
+            "network_matrix_table": network_matrix_table,
+        }

@@ -1,0 +1,241 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: oth.stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: firewall_apply
+short_description: Apply a host's whole firewall rule set with ufw or firewalld in one call
+version_added: 0.1.0
+description:
+  - Makes the host's firewall hold exactly the given allow rules among the rules this module
+    owns, adding the missing ones and removing the stale ones, and leaves every other rule alone.
+  - Owned rules are marked. With C(ufw), by a rule comment C(<marker>:<rule id>). With
+    C(firewalld), by living in two policies named after the marker, C(oth-stack-inbound)
+    (ANY to HOST, target CONTINUE, evaluated before the zones) and C(oth-stack-outbound)
+    (HOST to ANY, target REJECT, present only when O(egress_policy=restricted)). Zones are not
+    edited, so their rules keep working.
+  - Incoming traffic is denied by default (C(ufw) default policy, or the zone's target with
+    C(firewalld)). Outgoing traffic is allowed unless O(egress_policy=restricted).
+  - Never locks out. New allow rules are added before stale ones are removed and before a
+    default-deny is switched on or C(ufw) is enabled. It never flushes or resets the firewall.
+  - Reads the current state once and changes nothing when it already matches, so a no-change
+    run costs a few read-only commands whatever the number of rules.
+  - The rules normally come from the P(oth.stack.firewall_rules#filter) filter.
+author:
+  - oth.stack contributors (@oth)
+options:
+  backend:
+    description:
+      - The firewall to drive.
+      - C(firewalld) changes both the permanent and the runtime configuration; when the daemon
+        is stopped it writes the permanent configuration with C(firewall-offline-cmd), so that
+        the rules are in place before the daemon first starts.
+    type: str
+    required: true
+    choices: [ufw, firewalld]
+  rules:
+    description:
+      - The complete list of allow rules the host must have, as produced by
+        P(oth.stack.firewall_rules#filter). An empty list removes every owned rule.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      id:
+        description: Stable identifier of the rule; with C(ufw) it is stored in the comment.
+        type: str
+        required: true
+      direction:
+        description: C(in) for traffic to this host, C(out) for traffic it opens.
+        type: str
+        required: true
+        choices: [in, out]
+      protocol:
+        description: Transport protocol.
+        type: str
+        required: true
+        choices: [tcp, udp]
+      port:
+        description: Destination port, or a C(low-high) range.
+        type: str
+        required: true
+      peer:
+        description: The remote side, C(any) or a CIDR.
+        type: str
+        required: true
+      family:
+        description: Address family of O(rules[].peer); C(any) covers IPv4 and IPv6.
+        type: str
+        required: true
+        choices: [any, ipv4, ipv6]
+      flow:
+        description: Name of the matrix flow the rule comes from (informational).
+        type: str
+  egress_policy:
+    description:
+      - C(open) allows all outgoing traffic.
+      - C(restricted) denies outgoing traffic except the O(rules) with direction C(out)
+        (and, with C(firewalld), ICMP). Replies to allowed connections always pass.
+    type: str
+    default: open
+    choices: [open, restricted]
+  exclusive_ports:
+    description:
+      - C(firewalld) only. Ports, as C(port/protocol), whose incoming traffic is rejected unless
+        one of O(rules) allows it, even when a zone opens them to everyone (the stock
+        C(ssh) service of the C(public) zone).
+      - C(ufw) opens nothing by default and ignores this option.
+    type: list
+    elements: str
+    default: []
+  marker:
+    description:
+      - Marks the rules this module owns; other rules are never touched.
+      - Changing it orphans the rules written under the old marker.
+    type: str
+    default: oth.stack
+attributes:
+  check_mode:
+    support: full
+    description: Reports the rules that would be added and removed; nothing is changed.
+  diff_mode:
+    support: full
+    description: Shows the owned rules and default policies before and after.
+  platform:
+    support: full
+    platforms: posix
+    description: Hosts with ufw or firewalld.
+requirements:
+  - ufw, or firewalld with firewall-cmd (a policy-capable version, 0.9 or later)
+notes:
+  - With C(firewalld), creating, deleting or re-targeting a policy needs a
+    C(firewall-cmd --reload), which drops runtime-only rules of other tools; that happens on the
+    first run or when O(egress_policy) changes, never on a run that only adds or removes rules.
+seealso:
+  - plugin: oth.stack.firewall_rules
+    plugin_type: filter
+  - module: community.general.ufw
+  - module: ansible.posix.firewalld
+"""
+
+EXAMPLES = r"""
+- name: Apply this host's part of the network matrix with ufw
+  oth.stack.firewall_apply:
+    backend: ufw
+    rules: "{{ oth_network_matrix | oth.stack.firewall_rules(inventory_hostname, hostvars, groups, {'oth_egress_policy': 'open'}) }}"
+
+- name: Apply a hand-written rule set with firewalld and restricted egress
+  oth.stack.firewall_apply:
+    backend: firewalld
+    egress_policy: restricted
+    exclusive_ports: [22/tcp]
+    rules:
+      - {id: "ssh:in:tcp/22:192.0.2.10/32", direction: in, protocol: tcp, port: "22", peer: 192.0.2.10/32, family: ipv4}
+      - {id: "https:out:tcp/443:any", direction: out, protocol: tcp, port: "443", peer: any, family: any}
+"""
+
+RETURN = r"""
+added:
+  description: Ids of the rules added (or that would be added in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["lb_https:in:tcp/443:any"]
+removed:
+  description:
+    - Ids of the owned rules removed (or that would be). With C(firewalld), a rich rule that
+      matches no wanted rule is reported by its text.
+  returned: always
+  type: list
+  elements: str
+  sample: ["storage_mariadb:in:tcp/3306:10.0.0.7/32"]
+rules:
+  description: One line per wanted rule, C(direction protocol/port from|to peer [id]).
+  returned: always
+  type: list
+  elements: str
+  sample: ["in tcp/443 from any [lb_https:in:tcp/443:any]"]
+commands:
+  description: The commands run, read-only ones included.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.oth.stack.plugins.module_utils.firewall_backends import (
+    BACKENDS,
+    BackendError,
+    rule_line,
+)
+
+RULE_SPEC = dict(
+    id=dict(type="str", required=True),
+    direction=dict(type="str", required=True, choices=["in", "out"]),
+    protocol=dict(type="str", required=True, choices=["tcp", "udp"]),
+    port=dict(type="str", required=True),
+    peer=dict(type="str", required=True),
+    family=dict(type="str", required=True, choices=["any", "ipv4", "ipv6"]),
+    flow=dict(type="str"),
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            backend=dict(type="str", required=True, choices=list(BACKENDS)),
+            rules=dict(type="list", elements="dict", required=True, options=RULE_SPEC),
+            egress_policy=dict(type="str", default="open", choices=["open", "restricted"]),
+            exclusive_ports=dict(type="list", elements="str", default=[]),
+            marker=dict(type="str", default="oth.stack"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    rules = params["rules"]
+    ids = [r["id"] for r in rules]
+    if len(set(ids)) != len(ids):
+        module.fail_json(msg="rule ids must be unique", rules=ids)
+
+    bad_ports = [p for p in params["exclusive_ports"] if not re.match(r"^\d+(-\d+)?/(tcp|udp)$", p)]
+    if bad_ports:
+        module.fail_json(msg="exclusive_ports must be port/protocol, as 22/tcp: %s" % ", ".join(bad_ports))
+
+    backend = BACKENDS[params["backend"]](module, params["marker"])
+    try:
+        result = backend.apply(rules, params["egress_policy"], params["exclusive_ports"], module.check_mode)
+    except BackendError as exc:
+        module.fail_json(msg=str(exc), commands=backend.commands)
+
+    by_id = dict((r["id"], r) for r in rules)
+
+    def lines(ids):
+        return sorted(rule_line(by_id[i]) if i in by_id else i for i in ids)
+
+    wanted = lines(by_id)
+    module.exit_json(
+        changed=result["changed"],
+        added=result["added"],
+        removed=result["removed"],
+        rules=wanted,
+        commands=backend.commands,
+        diff=dict(
+            before="\n".join(result["before_state"] + lines(result["current_ids"])) + "\n",
+            after="\n".join(result["after_state"] + lines(result["wanted_ids"])) + "\n",
+            before_header="%s (owned rules)" % params["backend"],
+            after_header="%s (owned rules)" % params["backend"],
+        ),
+    )
+
+
+if __name__ == "__main__":
+    main()

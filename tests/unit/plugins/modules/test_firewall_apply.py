@@ -1,0 +1,210 @@
+# Copyright: oth.stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""firewall_apply's backends against recorded ufw and firewall-cmd output (no real firewall)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.oth.stack.plugins.module_utils import firewall_backends as fb
+
+SSH = {"id": "ssh_from_bastion:in:tcp/22:10.0.0.2/32", "direction": "in", "protocol": "tcp", "port": "22",
+       "peer": "10.0.0.2/32", "family": "ipv4"}
+WEB = {"id": "loadbalancer_https:in:tcp/443:any", "direction": "in", "protocol": "tcp", "port": "443",
+       "peer": "any", "family": "any"}
+OUT = {"id": "rabbitmq:out:tcp/5671:fd00::5/128", "direction": "out", "protocol": "tcp", "port": "5671",
+       "peer": "fd00::5/128", "family": "ipv6"}
+
+
+class FakeModule:
+    """Answers commands from a table of (argv prefix -> (rc, stdout)) and records them."""
+
+    def __init__(self, answers, binaries=("ufw", "firewall-cmd", "firewall-offline-cmd")):
+        self.answers = answers
+        self.binaries = binaries
+        self.calls = []
+
+    def get_bin_path(self, name):
+        return name if name in self.binaries else None
+
+    def run_command(self, argv):
+        self.calls.append(argv)
+        for prefix, answer in self.answers:
+            if argv[:len(prefix)] == prefix:
+                return answer[0], answer[1], ""
+        return 0, "", ""
+
+    def atomic_move(self, src, dest):
+        raise AssertionError("no file writes expected")
+
+
+UFW_SHOWN = """Added user rules (see 'ufw status' for running firewall):
+ufw allow 8080/tcp
+ufw allow from 10.0.0.2 to any port 22 proto tcp comment 'oth.stack:ssh_from_bastion:in:tcp/22:10.0.0.2/32'
+ufw allow from 10.0.0.9 to any port 3306 proto tcp comment 'oth.stack:mariadb:in:tcp/3306:10.0.0.9/32'
+"""
+
+
+@pytest.fixture
+def ufw_settings(monkeypatch, tmp_path):
+    defaults = tmp_path / "ufw"
+    defaults.write_text('IPV6=yes\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\n')
+    monkeypatch.setattr(fb, "UFW_DEFAULTS_FILE", str(defaults))
+
+
+def ufw(active=True):
+    return FakeModule([(["ufw", "show", "added"], (0, UFW_SHOWN)),
+                       (["ufw", "status"], (0, "Status: active\n" if active else "Status: inactive\n"))])
+
+
+def test_ufw_adds_missing_removes_stale_keeps_foreign(ufw_settings):
+    module = ufw()
+    result = fb.UfwBackend(module, "oth.stack").apply([SSH, WEB], "open", [], check_mode=False)
+    assert result["changed"]
+    assert result["added"] == [WEB["id"]]
+    assert result["removed"] == ["mariadb:in:tcp/3306:10.0.0.9/32"]
+    writes = [c for c in module.calls if c[1] not in ("show", "status")]
+    assert writes == [
+        ["ufw", "allow", "in", "proto", "tcp", "from", "any", "to", "any", "port", "443",
+         "comment", "oth.stack:" + WEB["id"]],
+        ["ufw", "delete", "allow", "from", "10.0.0.9", "to", "any", "port", "3306", "proto", "tcp",
+         "comment", "oth.stack:mariadb:in:tcp/3306:10.0.0.9/32"],
+    ]
+
+
+def test_ufw_no_change_is_read_only(ufw_settings):
+    module = ufw()
+    module.answers[0] = (["ufw", "show", "added"], (0, "\n".join(UFW_SHOWN.splitlines()[:3])))
+    result = fb.UfwBackend(module, "oth.stack").apply([SSH], "open", [], check_mode=False)
+    assert not result["changed"]
+    assert [c[1] for c in module.calls] == ["show", "status"]
+
+
+def test_ufw_check_mode_reports_without_writing(ufw_settings):
+    module = ufw(active=False)
+    result = fb.UfwBackend(module, "oth.stack").apply([SSH, WEB], "restricted", [], check_mode=True)
+    assert result["changed"] and result["added"] == [WEB["id"]]
+    assert "DEFAULT_OUTPUT_POLICY=DROP" in result["after_state"]
+    assert [c[1] for c in module.calls] == ["show", "status"]
+
+
+def test_ufw_allows_before_deny_and_enables_last(ufw_settings):
+    module = ufw(active=False)
+    fb.UfwBackend(module, "oth.stack").apply([SSH, WEB, OUT], "restricted", [], check_mode=False)
+    writes = [" ".join(c[1:4]) for c in module.calls if c[1] not in ("show", "status")]
+    assert writes == ["allow in proto", "allow out proto", "default deny outgoing",
+                      "delete allow from", "--force enable"]
+    out = next(c for c in module.calls if c[2:3] == ["out"])
+    assert out[:9] == ["ufw", "allow", "out", "proto", "tcp", "to", "fd00::5/128", "port", "5671"]
+
+
+def test_ufw_port_range_uses_a_colon():
+    argv = fb.UfwBackend(FakeModule([]), "oth.stack").rule_argv(dict(SSH, port="5000-5010", protocol="udp"))
+    assert argv[argv.index("port") + 1] == "5000:5010"
+
+
+POLICIES = """allow-host-ipv6 (active)
+  priority: -15000
+  target: CONTINUE
+  ingress-zones: ANY
+  egress-zones: HOST
+  rich rules: 
+\trule family="ipv6" icmp-type name="neighbour-advertisement" accept
+
+oth-stack-inbound (active)
+  priority: -10
+  target: CONTINUE
+  ingress-zones: ANY
+  egress-zones: HOST
+  services: 
+  rich rules: 
+\trule family="ipv4" source address="10.0.0.2/32" port port="22" protocol="tcp" accept
+\trule family="ipv4" source address="10.0.0.9/32" port port="3306" protocol="tcp" accept
+\trule priority="32767" port port="22" protocol="tcp" reject
+"""
+
+
+def test_parse_policies():
+    parsed = fb.parse_policies(POLICIES)
+    assert set(parsed) == {"allow-host-ipv6", "oth-stack-inbound"}
+    assert parsed["oth-stack-inbound"]["priority"] == "-10"
+    assert len(parsed["oth-stack-inbound"]["rich_rules"]) == 3
+
+
+def test_rich_rules_match_firewalld_spelling():
+    assert fb.firewalld_rich_rule(SSH) == 'rule family="ipv4" source address="10.0.0.2/32" port port="22" protocol="tcp" accept'
+    assert fb.firewalld_rich_rule(WEB) == 'rule port port="443" protocol="tcp" accept'
+    assert fb.firewalld_rich_rule(OUT) == (
+        'rule family="ipv6" destination address="fd00::5/128" port port="5671" protocol="tcp" accept')
+    assert fb.exclusive_rich_rule("22/tcp") == 'rule priority="32767" port port="22" protocol="tcp" reject'
+
+
+def firewalld(policies=POLICIES, running=True):
+    answers = [(["firewall-cmd", "--list-all-policies"], (0, policies) if running else (252, "")),
+               (["firewall-cmd", "--permanent", "--list-all-policies"], (0, policies)),
+               (["firewall-offline-cmd", "--list-all-policies"], (0, policies))]
+    return FakeModule(answers)
+
+
+def test_firewalld_changes_rules_in_place_without_reload():
+    module = firewalld()
+    result = fb.FirewalldBackend(module, "oth.stack").apply([SSH, WEB], "open", ["22/tcp"], check_mode=False)
+    assert result["added"] == [WEB["id"]]
+    assert result["removed"] == ['rule family="ipv4" source address="10.0.0.9/32" port port="3306" protocol="tcp" accept']
+    writes = [c for c in module.calls if "--list-all-policies" not in c]
+    assert [c[:3] for c in writes] == [
+        ["firewall-cmd", "--permanent", "--policy=oth-stack-inbound"],
+        ["firewall-cmd", "--permanent", "--policy=oth-stack-inbound"],
+        ["firewall-cmd", "--policy=oth-stack-inbound", '--add-rich-rule=rule port port="443" protocol="tcp" accept'],
+        ["firewall-cmd", "--policy=oth-stack-inbound",
+         '--remove-rich-rule=rule family="ipv4" source address="10.0.0.9/32" port port="3306" protocol="tcp" accept'],
+    ]
+    assert writes[0][3].startswith("--add-rich-rule") and writes[1][3].startswith("--remove-rich-rule")
+    assert ["firewall-cmd", "--reload"] not in module.calls
+
+
+def test_firewalld_no_change_costs_two_reads():
+    module = firewalld()
+    keep = [SSH, {"id": "mariadb:in:tcp/3306:10.0.0.9/32", "direction": "in", "protocol": "tcp", "port": "3306",
+                  "peer": "10.0.0.9/32", "family": "ipv4"}]
+    result = fb.FirewalldBackend(module, "oth.stack").apply(keep, "open", ["22/tcp"], check_mode=False)
+    assert not result["changed"]
+    assert len(module.calls) == 2
+
+
+def test_firewalld_restricted_egress_creates_the_outbound_policy_and_reloads():
+    module = firewalld()
+    result = fb.FirewalldBackend(module, "oth.stack").apply([SSH, OUT], "restricted", [], check_mode=False)
+    assert OUT["id"] in result["added"] and "icmp" in result["added"]
+    assert ["firewall-cmd", "--permanent", "--new-policy=oth-stack-outbound"] in module.calls
+    assert ["firewall-cmd", "--permanent", "--policy=oth-stack-outbound", "--set-target=REJECT"] in module.calls
+    assert module.calls[-1] == ["firewall-cmd", "--reload"]
+
+
+def test_firewalld_offline_writes_with_firewall_offline_cmd():
+    module = firewalld(policies="", running=False)
+    fb.FirewalldBackend(module, "oth.stack").apply([SSH], "open", ["22/tcp"], check_mode=False)
+    writes = [c for c in module.calls if "--list-all-policies" not in c and "--info-policy=oth-stack-inbound" not in c]
+    assert all(c[0] == "firewall-offline-cmd" for c in writes)
+    assert ["firewall-offline-cmd", "--new-policy=oth-stack-inbound"] in writes
+    assert ["firewall-cmd", "--reload"] not in module.calls
+
+
+def test_firewalld_check_mode_without_firewalld_installed():
+    module = FakeModule([], binaries=())
+    result = fb.FirewalldBackend(module, "oth.stack").apply([SSH], "open", ["22/tcp"], check_mode=True)
+    assert result["changed"]
+    assert set(result["added"]) == {"exclusive:22/tcp", SSH["id"]}
+    assert module.calls == []
+
+
+def test_ufw_turns_ipv6_on_before_adding_rules(monkeypatch, tmp_path):
+    defaults = tmp_path / "ufw"
+    defaults.write_text('IPV6=no\nDEFAULT_INPUT_POLICY="DROP"\nDEFAULT_OUTPUT_POLICY="ACCEPT"\n')
+    monkeypatch.setattr(fb, "UFW_DEFAULTS_FILE", str(defaults))
+    module = ufw()
+    module.atomic_move = lambda src, dest: __import__("os").replace(src, dest)
+    fb.UfwBackend(module, "oth.stack").apply([SSH, WEB, OUT], "open", [], check_mode=False)
+    assert "IPV6=yes" in defaults.read_text()
+    writes = [c[1] for c in module.calls if c[1] not in ("show", "status")]
+    assert writes[0] == "reload" and writes[1] == "allow"
