@@ -17,7 +17,7 @@ def test_every_required_flow_passes_on_the_converged_site(pki_dir):
     run = subprocess.run(
         ["ansible-playbook", "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
          str(ROOT / "playbooks" / "preflight.yml"), "-e", json.dumps(extra)],
-        cwd=ROOT, env=dict(os.environ, OTH_LAB_PKI_DIR=str(pki_dir), ANSIBLE_NOCOLOR="1"),
+        cwd=ROOT, env=dict(os.environ, OTH_LAB_PKI_DIR=str(pki_dir), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
         capture_output=True, text=True, timeout=600, check=False)
     output = run.stdout + run.stderr
     assert run.returncode == 0, output
