@@ -10,7 +10,7 @@ mkdir -p "$out"
 run() {  # run NAME PLAYBOOK: time one ansible-playbook run, keep its JSON results
   local name=$1 playbook=$2 start
   start=$EPOCHREALTIME
-  ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ANSIBLE_CALLBACKS_ENABLED= \
+  ANSIBLE_STDOUT_CALLBACK=ansible.posix.json \
     ansible-playbook -i inventories/lab "$playbook" >"$out/$name.json"
   python3 tools/bench_report.py "$name" "$out/$name.json" "$start" "$EPOCHREALTIME"
 }

@@ -7,7 +7,7 @@ cat <<MSG
 
 The lab is up and converged: lb1 ($lb), app1, app2, storage1, and client1 (internet and staff).
 Try:
-  podman exec oth-lab-client1 curl --cacert /dev/stdin --resolve $fqdn:443:$lb https://$fqdn/ < inventories/lab/pki/root-ca.pem
+  podman exec oth-lab-client1 curl --cacert /dev/stdin --resolve $fqdn:443:$lb https://$fqdn/ < .cache/lab-pki/root-ca.pem
   ansible-playbook playbooks/preflight.yml             # every flow of the spec, pass/fail per node
   ansible-playbook playbooks/network_matrix.yml        # the matrix for the network team
   ansible-playbook playbooks/site.yml --check --diff   # a no-change run
