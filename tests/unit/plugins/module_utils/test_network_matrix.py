@@ -60,8 +60,9 @@ def variables(**overrides):
     return values
 
 
-def rules(host, matrix=MATRIX, hostvars=HOSTVARS, groups=GROUPS, **overrides):
-    return host_rules(matrix, host, hostvars, groups, variables(**overrides))
+def rules(host, matrix=MATRIX, hostvars=None, groups=None, **overrides):
+    return host_rules(matrix, host, HOSTVARS if hostvars is None else hostvars,
+                      GROUPS if groups is None else groups, variables(**overrides))
 
 
 def triples(rule_list, direction="in"):

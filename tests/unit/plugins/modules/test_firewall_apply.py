@@ -108,7 +108,7 @@ POLICIES = """allow-host-ipv6 (active)
   target: CONTINUE
   ingress-zones: ANY
   egress-zones: HOST
-  rich rules: 
+  rich rules:
 \trule family="ipv6" icmp-type name="neighbour-advertisement" accept
 
 oth-stack-inbound (active)
@@ -116,8 +116,8 @@ oth-stack-inbound (active)
   target: CONTINUE
   ingress-zones: ANY
   egress-zones: HOST
-  services: 
-  rich rules: 
+  services:
+  rich rules:
 \trule family="ipv4" source address="10.0.0.2/32" port port="22" protocol="tcp" accept
 \trule family="ipv4" source address="10.0.0.9/32" port port="3306" protocol="tcp" accept
 \trule priority="32767" port port="22" protocol="tcp" reject
