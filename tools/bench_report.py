@@ -1,7 +1,9 @@
 """One line of `make bench`: a run's time, its task count and the module calls per host.
 
-Reads the output of the ansible.posix.json stdout callback. A module call is a task result on a
-host that was not skipped; a task skipped by its `when` costs no round trip to the host.
+Reads the output of the ansible.posix.json stdout callback. A module call is a round trip to the
+host: a result that carries the module's `invocation` (or says it was censored by no_log), plus
+fact gathering. Controller-side actions (set_fact, assert, argument validation) and tasks
+skipped by their `when` cost no round trip and are not counted.
 """
 import collections
 import json
@@ -23,7 +25,9 @@ for play in report["plays"]:
                 continue
             # A loop is one result holding one module call per item.
             items = result.get("results") or [result]
-            calls[host] += sum(1 for item in items if not item.get("skipped"))
+            remote = [item for item in items if not item.get("skipped")
+                      and ("invocation" in item or "censored" in item or "ansible_facts" in item and "gather_subset" in str(item))]
+            calls[host] += len(remote)
             changed[host] += sum(1 for item in items if item.get("changed"))
 
 per_host = "  ".join(f"{host}={calls[host]}({changed[host]})" for host in sorted(calls) if host != "localhost")
