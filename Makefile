@@ -28,6 +28,7 @@ help:
 
 system-deps:
 	@missing=""; for tool in podman runc debootstrap; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	command -v ssh >/dev/null || missing="$$missing openssh-client"; \
 	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing from apt"; \

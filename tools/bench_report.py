@@ -32,6 +32,9 @@ for play in report["plays"]:
 
 per_host = "  ".join(f"{host}={calls[host]}({changed[host]})" for host in sorted(calls) if host != "localhost")
 print(f"{name:<24} {seconds:7.1f}  {tasks:5d}  {per_host}")
+# Kept for the closing comparison of tools/bench.sh.
+with open(path.rsplit(".", 1)[0] + ".seconds", "w", encoding="utf-8") as handle:
+    handle.write(f"{seconds:.1f}\n")
 failed = [host for host, stats in report["stats"].items() if stats.get("failures") or stats.get("unreachable")]
 if failed:
     sys.exit(f"{name}: failed on {', '.join(failed)}")
