@@ -82,6 +82,16 @@ def test_hooks_are_applied(lb):
     assert "Maxconn: 2000" in info
 
 
+def test_next_run_starts_a_stopped_haproxy(internet, lb, tmp_path):
+    # The run's service facts show HAProxy stopped: the role must not skip starting it.
+    lb.check_output("systemctl stop haproxy")
+    run = converge(tmp_path)
+    assert run.returncode == 0, run.output
+    assert lb.check_output("systemctl is-active haproxy") == "active"
+    assert lb.check_output("systemctl is-enabled haproxy") == "enabled"
+    assert internet.served_app().startswith("app hap-app")
+
+
 def test_backend_that_goes_down_is_taken_out_of_rotation(internet, apps):
     app2 = apps[1]
     app2.check_output("systemctl stop stand-in-http")
