@@ -41,8 +41,8 @@ class BackendError(Exception):
 def rule_line(rule):
     """One human line per rule, used in diffs and results."""
     arrow = "from" if rule["direction"] == "in" else "to"
-    return "%s %s/%s %s %s [%s]" % (
-        rule["direction"], rule["protocol"], rule["port"], arrow, rule["peer"], rule["id"])
+    kind = "reply from" if rule.get("reply") else rule["direction"]
+    return "%s %s/%s %s %s [%s]" % (kind, rule["protocol"], rule["port"], arrow, rule["peer"], rule["id"])
 
 
 def plan(current, desired):
@@ -79,6 +79,8 @@ class UfwBackend(Backend):
         argv = [self.ufw, "allow", rule["direction"], "proto", rule["protocol"]]
         if rule["direction"] == "in":
             argv += ["from", rule["peer"], "to", "any", "port", port]
+        elif rule.get("reply"):
+            argv += ["from", "any", "port", port, "to", rule["peer"]]
         else:
             argv += ["to", rule["peer"], "port", port]
         return argv + ["comment", "%s:%s" % (self.marker, rule["id"])]
@@ -187,7 +189,8 @@ def firewalld_rich_rule(rule):
     if rule["peer"] != "any":
         side = "source" if rule["direction"] == "in" else "destination"
         parts.append('%s address="%s"' % (side, rule["peer"]))
-    parts += [_rich_port(rule["port"], rule["protocol"]), "accept"]
+    element = _rich_port(rule["port"], rule["protocol"])
+    parts += ["source-" + element if rule.get("reply") else element, "accept"]
     return " ".join(parts)
 
 

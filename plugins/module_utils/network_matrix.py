@@ -14,6 +14,7 @@ A matrix is a list of flows. Each flow names who may reach whom::
     condition:                       # optional; every item must hold
       - {var: oth_object_storage, equals: minio}
     allow_any_ssh: false             # required to open port 22 to 0.0.0.0/0 or ::/0
+    reply_out: false                 # default: true when the TCP ports cover 22 (see below)
 
 An endpoint item is ``any`` (every IPv4 and IPv6 address), an IP address or CIDR, an inventory
 group, an inventory host, or the name of a variable handed in ``variables`` whose value is one of
@@ -21,6 +22,12 @@ those (or a list of them). A host is on a side when it is a member of a group th
 there, or owns an address listed there. A host on the ``to`` side gets inbound rules from every
 address of the ``from`` side; a host on the ``from`` side gets outbound rules to every address of
 the ``to`` side, but only under ``oth_egress_policy: restricted`` (open egress needs none).
+
+Under restricted egress, a ``reply_out`` flow also gives the accepting host an outbound *reply*
+rule per source: TCP from its own port back to that source. A firewall that starts for the first
+time tracks connections only from then on; the first packet it sees of a session already open
+(Ansible's own, a staff login, a jump through the bastion) is the host's reply, which a default
+deny on egress would drop, stalling that session. SSH flows get it by default.
 
 This file is shared by the filter plugins; it runs on the controller and needs netaddr.
 """
@@ -51,7 +58,7 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 # never taken for a host name.
 _ADDRESS_LIKE_RE = re.compile(r"^[0-9a-fA-F:./]+$")
 _FLOW_KEYS = frozenset(
-    ("name", "description", "from", "to", "ports", "protocol", "condition", "allow_any_ssh")
+    ("name", "description", "from", "to", "ports", "protocol", "condition", "allow_any_ssh", "reply_out")
 )
 
 
@@ -191,15 +198,21 @@ def normalize_flow(flow, where):
     allow_any_ssh = flow.get("allow_any_ssh", False)
     if not isinstance(allow_any_ssh, bool):
         raise MatrixError("%s: 'allow_any_ssh' must be a boolean" % where)
+    ports = parse_ports(flow.get("ports"), where + ": ports")
+    protocols = _parse_protocols(flow.get("protocol", "tcp"), where + ": protocol")
+    reply_out = flow.get("reply_out", "tcp" in protocols and _covers_ssh(ports))
+    if not isinstance(reply_out, bool):
+        raise MatrixError("%s: 'reply_out' must be a boolean" % where)
     return {
         "name": name,
         "description": str(flow.get("description") or ""),
         "from": [i.strip() for i in _as_list(flow["from"])],
         "to": [i.strip() for i in _as_list(flow["to"])],
-        "ports": parse_ports(flow.get("ports"), where + ": ports"),
-        "protocols": _parse_protocols(flow.get("protocol", "tcp"), where + ": protocol"),
+        "ports": ports,
+        "protocols": protocols,
         "conditions": _parse_conditions(flow.get("condition"), where + ": condition"),
         "allow_any_ssh": allow_any_ssh,
+        "reply_out": reply_out,
     }
 
 
@@ -444,20 +457,22 @@ def rule_id(flow_name, direction, protocol, port, peer):
     return "%s:%s:%s/%s:%s" % (flow_name, direction, protocol, port, peer)
 
 
-def _rule(flow, direction, protocol, port, peer, family):
+def _rule(flow, direction, protocol, port, peer, family, reply=False):
     return {
-        "id": rule_id(flow["name"], direction, protocol, port, peer),
+        "id": rule_id(flow["name"], "reply" if reply else direction, protocol, port, peer),
         "flow": flow["name"],
         "direction": direction,
         "protocol": protocol,
         "port": port,
         "peer": peer,
         "family": family,
+        "reply": reply,
     }
 
 
 def _rule_sort_key(rule):
-    return (rule["direction"], rule["protocol"], _port_sort_key(rule["port"]), rule["peer"], rule["id"])
+    return (rule["direction"], rule["reply"], rule["protocol"], _port_sort_key(rule["port"]), rule["peer"],
+            rule["id"])
 
 
 def egress_policy(variables):
@@ -472,8 +487,9 @@ def host_rules(matrix, host, hostvars, groups, variables=None, label="oth_networ
 
     Each rule has ``id`` (stable: flow, direction, protocol, port and peer), ``flow``,
     ``direction`` (in or out), ``protocol``, ``port`` ("443" or "5000-5010"), ``peer`` ("any" or
-    a CIDR) and ``family`` (any, ipv4 or ipv6). Flows that produce the same rule keep the first
-    flow's id, so matrix order decides which name a shared rule carries.
+    a CIDR), ``family`` (any, ipv4 or ipv6) and ``reply`` (true on a reply rule: ``out`` from this
+    host's ``port`` to ``peer``, see the module docstring). Flows that produce the same rule keep
+    the first flow's id, so matrix order decides which name a shared rule carries.
     """
     check_requirements()
     inventory = Inventory(hostvars, groups, variables)
@@ -492,16 +508,22 @@ def host_rules(matrix, host, hostvars, groups, variables=None, label="oth_networ
         _check_ssh_exposure(flow, sources)
         produced = []
         if _side_contains(destinations, host, inventory):
-            produced.extend(("in", peer) for peer in _side_peers(sources, inventory, exclude_host=host))
+            peers = _side_peers(sources, inventory, exclude_host=host)
+            produced.extend(("in", peer) for peer in peers)
+            if outbound and flow["reply_out"]:
+                produced.extend(("reply", peer) for peer in peers)
         if outbound and _side_contains(sources, host, inventory):
             produced.extend(("out", peer) for peer in _side_peers(destinations, inventory, exclude_host=host))
-        for direction, (peer, family) in produced:
+        for kind, (peer, family) in produced:
             for protocol in flow["protocols"]:
+                if kind == "reply" and protocol != "tcp":
+                    continue
                 for port in flow["ports"]:
-                    key = (direction, protocol, port, peer)
+                    key = (kind, protocol, port, peer)
                     if key not in seen:
                         seen.add(key)
-                        rules.append(_rule(flow, direction, protocol, port, peer, family))
+                        direction = "in" if kind == "in" else "out"
+                        rules.append(_rule(flow, direction, protocol, port, peer, family, reply=kind == "reply"))
     return sorted(rules, key=_rule_sort_key)
 
 

@@ -36,7 +36,8 @@ def _host_names_by_address(hostvars, groups):
 
 def _sending_rules(matrix, host, hostvars, groups, variables):
     restricted = dict(variables, oth_egress_policy="restricted")
-    return [r for r in host_rules(matrix, host, hostvars, groups, restricted) if r["direction"] == "out"]
+    rules = host_rules(matrix, host, hostvars, groups, restricted)
+    return [r for r in rules if r["direction"] == "out" and not r["reply"]]
 
 
 def preflight_flows(matrix, host, hostvars, groups, variables, external=None, test_external=False):

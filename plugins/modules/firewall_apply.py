@@ -62,7 +62,7 @@ options:
         required: true
         choices: [tcp, udp]
       port:
-        description: Destination port, or a C(low-high) range.
+        description: Destination port, or a C(low-high) range; this host's source port on a reply rule.
         type: str
         required: true
       peer:
@@ -77,6 +77,13 @@ options:
       flow:
         description: Name of the matrix flow the rule comes from (informational).
         type: str
+      reply:
+        description:
+          - With direction C(out), allow this host's replies from O(rules[].port) to
+            O(rules[].peer) even when no connection is tracked, as for an SSH session open
+            before the firewall first started.
+        type: bool
+        default: false
   egress_policy:
     description:
       - C(open) allows all outgoing traffic.
@@ -138,6 +145,8 @@ EXAMPLES = r"""
     rules:
       - {id: "ssh:in:tcp/22:192.0.2.10/32", direction: in, protocol: tcp, port: "22", peer: 192.0.2.10/32, family: ipv4}
       - {id: "https:out:tcp/443:any", direction: out, protocol: tcp, port: "443", peer: any, family: any}
+      - {id: "ssh:reply:tcp/22:192.0.2.10/32", direction: out, reply: true, protocol: tcp, port: "22",
+         peer: 192.0.2.10/32, family: ipv4}
 """
 
 RETURN = r"""
@@ -186,6 +195,7 @@ RULE_SPEC = dict(
     peer=dict(type="str", required=True),
     family=dict(type="str", required=True, choices=["any", "ipv4", "ipv6"]),
     flow=dict(type="str"),
+    reply=dict(type="bool", default=False),
 )
 
 

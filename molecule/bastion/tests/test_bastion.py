@@ -172,6 +172,14 @@ def test_the_bastion_forwards_only_to_the_nodes_ssh_ports():
     assert "stdio forwarding failed" in refused.stderr
 
 
+def test_egress_is_restricted_yet_the_bastion_reaches_the_nodes():
+    # The scenario runs under oth_egress_policy: restricted, so converge itself proved that SSH
+    # sessions survive their firewall's first start. Here: the restriction is real.
+    app = podman("bst-app1")
+    assert app.run(f"nc -z -w 3 {LB} 22").rc != 0, "app1 may open SSH to the load balancer"
+    assert LB_HOST.run(f"nc -z -w 3 {APP} 22").rc == 0
+
+
 def test_nodes_forward_nothing():
     result = from_client(f"ssh -J staff@{LB} -W {NODES['bst-storage1']}:22 staff@{APP}")
     assert result.rc == 255

@@ -66,8 +66,11 @@ def rules(host, matrix=MATRIX, hostvars=None, groups=None, **overrides):
 
 
 def triples(rule_list, direction="in"):
-    """(protocol, port, peer) of the rules in one direction, as a set."""
-    return {(r["protocol"], r["port"], r["peer"]) for r in rule_list if r["direction"] == direction}
+    """(protocol, port, peer) of the rules in one direction, as a set; "reply" for reply rules."""
+    if direction == "reply":
+        return {(r["protocol"], r["port"], r["peer"]) for r in rule_list if r["reply"]}
+    return {(r["protocol"], r["port"], r["peer"]) for r in rule_list
+            if r["direction"] == direction and not r["reply"]}
 
 
 def flow(name):
@@ -218,6 +221,28 @@ def test_restricted_egress_lets_the_bastion_and_the_proxy_out():
         ("tcp", "80", a) for a in ("10.0.0.3/32", "10.0.0.4/32")
     }
     assert not triples(rules("storage1", oth_egress_policy="restricted"), "out")
+
+
+def test_restricted_egress_lets_ssh_sessions_reply_to_their_sources():
+    # A session open before the firewall first starts is first seen by its reply: without these
+    # rules, the default deny on egress would stall the staff's, Ansible's and the bastion's SSH.
+    assert triples(rules("lb1", oth_egress_policy="restricted"), "reply") == {("tcp", "22", a) for a in STAFF}
+    for host in ("app1", "app2", "storage1"):
+        assert triples(rules(host, oth_egress_policy="restricted"), "reply") == {("tcp", "22", "10.0.0.2/32")}
+    assert not any(r["reply"] for h in HOSTVARS for r in rules(h))
+    assert [r["id"] for r in rules("app1", oth_egress_policy="restricted") if r["reply"]] == [
+        "ssh_from_bastion:reply:tcp/22:10.0.0.2/32"]
+
+
+def test_reply_out_is_chosen_per_flow():
+    syslog = {"name": "syslog", "from": ["10.0.0.9"], "to": ["all"], "ports": [514], "protocol": ["tcp", "udp"],
+              "reply_out": True}
+    got = triples(rules("storage1", matrix=MATRIX + [syslog], oth_egress_policy="restricted"), "reply")
+    assert ("tcp", "514", "10.0.0.9/32") in got and ("udp", "514", "10.0.0.9/32") not in got
+    no_bastion_replies = [dict(f, reply_out=False) if f["name"] == "ssh_from_bastion" else f for f in MATRIX]
+    assert not triples(rules("storage1", matrix=no_bastion_replies, oth_egress_policy="restricted"), "reply")
+    with pytest.raises(MatrixError, match="'reply_out' must be a boolean"):
+        rules("lb1", matrix=[dict(syslog, reply_out="yes")])
 
 
 def test_host_essentials_only_under_restricted_egress():

@@ -98,6 +98,25 @@ def test_ufw_allows_before_deny_and_enables_last(ufw_settings):
     assert out[:9] == ["ufw", "allow", "out", "proto", "tcp", "to", "fd00::5/128", "port", "5671"]
 
 
+REPLY = {"id": "management:reply:tcp/22:10.0.0.1/32", "direction": "out", "reply": True, "protocol": "tcp",
+         "port": "22", "peer": "10.0.0.1/32", "family": "ipv4"}
+
+
+def test_ufw_reply_rule_matches_the_source_port():
+    argv = fb.UfwBackend(FakeModule([]), "oth.stack").rule_argv(REPLY)
+    assert argv[1:] == ["allow", "out", "proto", "tcp", "from", "any", "port", "22", "to", "10.0.0.1/32",
+                        "comment", "oth.stack:" + REPLY["id"]]
+
+
+def test_firewalld_reply_rule_matches_the_source_port():
+    assert fb.firewalld_rich_rule(REPLY) == (
+        'rule family="ipv4" destination address="10.0.0.1/32" source-port port="22" protocol="tcp" accept')
+
+
+def test_reply_rules_read_as_replies():
+    assert fb.rule_line(REPLY) == "reply from tcp/22 to 10.0.0.1/32 [%s]" % REPLY["id"]
+
+
 def test_ufw_port_range_uses_a_colon():
     argv = fb.UfwBackend(FakeModule([]), "oth.stack").rule_argv(dict(SSH, port="5000-5010", protocol="udp"))
     assert argv[argv.index("port") + 1] == "5000:5010"
