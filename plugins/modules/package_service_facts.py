@@ -1,0 +1,114 @@
+#!/usr/bin/python
+# Copyright: oth.stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: package_service_facts
+short_description: Installed packages and service states in one quick call
+version_added: 0.1.0
+author:
+  - oth.stack contributors (@oth)
+description:
+  - Sets C(ansible_facts.packages) and C(ansible_facts.services) in the shape
+    M(ansible.builtin.package_facts) and M(ansible.builtin.service_facts) use, from two queries of
+    the package database (dpkg or rpm) and two of systemd.
+  - It exists for speed. On a Debian host it takes a fraction of the time of those two modules
+    together (service_facts also runs the C(status) of every SysV init script); the roles of
+    oth.stack skip their package and service tasks when these facts show the work done.
+  - Each package lists C(name), C(version), C(arch) and C(source) (C(apt) or C(rpm)). Each service
+    lists C(name), C(state) (C(running) or C(stopped)), C(status) (the unit file state, as
+    C(enabled) or C(disabled)) and C(source) (C(systemd)). Without dpkg or rpm, or on a host not
+    booted with systemd, the matching fact is an empty dict.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.facts
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    platforms: posix
+options: {}
+notes:
+  - Only installed packages are listed; dpkg's removed-but-configured ones are not.
+seealso:
+  - module: ansible.builtin.package_facts
+  - module: ansible.builtin.service_facts
+"""
+
+EXAMPLES = r"""
+- name: Learn what is installed and running
+  oth.stack.package_service_facts:
+
+- name: Install HAProxy only when it is missing
+  ansible.builtin.package:
+    name: haproxy
+  when: "'haproxy' not in ansible_facts['packages']"
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: The packages and the services.
+  returned: always
+  type: complex
+  contains:
+    packages:
+      description: Package name to the list of its installed versions.
+      returned: always
+      type: dict
+      sample: {"ufw": [{"name": "ufw", "version": "0.36.2-1", "arch": "all", "source": "apt"}]}
+    services:
+      description: Unit name to its state and unit file status.
+      returned: always
+      type: dict
+      sample: {"ssh.service": {"name": "ssh.service", "state": "running", "status": "enabled", "source": "systemd"}}
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.oth.stack.plugins.module_utils.package_service_state import (
+    DPKG_QUERY_FORMAT,
+    RPM_QUERY_FORMAT,
+    parse_packages,
+    parse_services,
+)
+
+
+def read_packages(module):
+    dpkg_query = module.get_bin_path("dpkg-query")
+    if dpkg_query:
+        _rc, out, _err = module.run_command([dpkg_query, "-W", "-f", DPKG_QUERY_FORMAT], check_rc=True)
+        return parse_packages(out, "apt")
+    rpm = module.get_bin_path("rpm")
+    if rpm:
+        _rc, out, _err = module.run_command([rpm, "-qa", "--qf", RPM_QUERY_FORMAT], check_rc=True)
+        return parse_packages(out, "rpm")
+    return {}
+
+
+def read_services(module):
+    systemctl = module.get_bin_path("systemctl")
+    # systemd is the init only when this exists (sd_booted); elsewhere systemctl cannot answer.
+    if not systemctl or not os.path.isdir("/run/systemd/system"):
+        return {}
+    common = ["--type=service", "--no-pager", "--no-legend", "--plain"]
+    _rc, unit_files, _err = module.run_command([systemctl, "list-unit-files"] + common, check_rc=True)
+    _rc, units, _err = module.run_command([systemctl, "list-units", "--all"] + common, check_rc=True)
+    return parse_services(unit_files, units)
+
+
+def main():
+    module = AnsibleModule(argument_spec={}, supports_check_mode=True)
+    module.exit_json(changed=False, ansible_facts={"packages": read_packages(module), "services": read_services(module)})
+
+
+if __name__ == "__main__":
+    main()
