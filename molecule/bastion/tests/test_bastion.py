@@ -234,3 +234,15 @@ def test_a_staff_account_dropped_from_the_list_is_locked_then_removed():
     assert removed.returncode == 0, removed.stdout[-3000:]
     assert LB_HOST.run("getent passwd temp").rc == 2
     assert from_client(f"ssh staff@{LB} id -un").stdout.strip() == "staff"
+
+
+def test_a_hand_edited_sshd_config_is_put_back_on_the_next_run():
+    # The role compares the live file (content, owner, mode) with the wanted one before writing:
+    # a difference in any of them must still be seen.
+    LB_HOST.run("echo 'PasswordAuthentication yes' >> /etc/ssh/sshd_config && chmod 600 /etc/ssh/sshd_config")
+    result = apply_role({})
+    assert result.returncode == 0, result.stdout[-3000:]
+    config = LB_HOST.file("/etc/ssh/sshd_config")
+    assert "PasswordAuthentication yes" not in config.content_string
+    assert config.mode == 0o644
+    assert from_client(f"ssh staff@{LB} id -un").stdout.strip() == "staff"
