@@ -236,13 +236,25 @@ def test_a_staff_account_dropped_from_the_list_is_locked_then_removed():
     assert from_client(f"ssh staff@{LB} id -un").stdout.strip() == "staff"
 
 
-def test_a_hand_edited_sshd_config_is_put_back_on_the_next_run():
-    # The role compares the live file (content, owner, mode) with the wanted one before writing:
-    # a difference in any of them must still be seen.
-    LB_HOST.run("echo 'PasswordAuthentication yes' >> /etc/ssh/sshd_config && chmod 600 /etc/ssh/sshd_config")
+def test_hand_edits_of_sshd_config_accounts_keys_and_sudoers_are_put_back_on_the_next_run():
+    # The role reads these first and skips the writes when they are already as wanted: a
+    # difference in any of them must still be seen and undone.
+    LB_HOST.run(
+        "echo 'PasswordAuthentication yes' >> /etc/ssh/sshd_config && chmod 600 /etc/ssh/sshd_config"
+        " && usermod -s /bin/sh -p '*' staff && gpasswd -d staff oth-staff"
+        " && echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0xdFpZ2mTqv7Vv8yjq3Qzj2Jm3kZ6GQWnq9lQeY2ab x'"
+        "    >> /home/staff/.ssh/authorized_keys"
+        " && echo 'staff ALL=(ALL) ALL' > /etc/sudoers.d/oth-staff")
     result = apply_role({})
     assert result.returncode == 0, result.stdout[-3000:]
     config = LB_HOST.file("/etc/ssh/sshd_config")
     assert "PasswordAuthentication yes" not in config.content_string
     assert config.mode == 0o644
-    assert from_client(f"ssh staff@{LB} id -un").stdout.strip() == "staff"
+    entry = LB_HOST.run("getent passwd staff").stdout.strip().split(":")
+    assert entry[6] == "/bin/bash"
+    assert LB_HOST.run("getent shadow staff").stdout.split(":")[1].startswith("!")
+    assert "oth-staff" in LB_HOST.run("id -nG staff").stdout.split()
+    keys = LB_HOST.file("/home/staff/.ssh/authorized_keys").content_string.splitlines()
+    assert [line.strip() for line in keys if line.strip()] == [staff_key()]
+    assert LB_HOST.file("/etc/sudoers.d/oth-staff").content_string.strip().endswith("staff ALL=(ALL:ALL) NOPASSWD: ALL")
+    assert from_client(f"ssh staff@{LB} sudo -n id -u").stdout.strip() == "0"
