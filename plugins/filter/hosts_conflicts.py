@@ -55,10 +55,11 @@ _value:
   - line 12 '192.0.2.99 storage1' maps storage1 to 192.0.2.99, but the inventory gives it 10.0.0.20
 """
 
-from ansible_collections.oth.stack.plugins.module_utils.hosts_entries import find_conflicts
-
 
 def hosts_conflicts(current, lines, marker, own_names=None):
+    # Imported here, not with the file (as in hosts_entries.py): netaddr only when needed.
+    from ansible_collections.oth.stack.plugins.module_utils.hosts_entries import find_conflicts
+
     return find_conflicts(lines, current, marker, own_names or [])
 
 

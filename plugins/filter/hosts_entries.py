@@ -57,15 +57,8 @@ _value:
 
 from ansible.errors import AnsibleError, AnsibleFilterError
 
-from ansible_collections.oth.stack.plugins.module_utils.hosts_entries import (
-    HostsEntriesError,
-    build_entries,
-    is_address,
-    render_lines,
-)
 
-
-def _node_records(hostvars, node):
+def _node_records(hostvars, node, is_address):
     try:
         variables = hostvars[node]
     except KeyError:
@@ -93,9 +86,18 @@ def _node_records(hostvars, node):
 
 
 def hosts_entries(hostvars, nodes, fqdn=None, public_ip=None):
+    # Imported here, not with the file: Ansible imports every filter file up to the one it needs
+    # in each task's worker to find any oth.stack filter, and netaddr is only needed here.
+    from ansible_collections.oth.stack.plugins.module_utils.hosts_entries import (
+        HostsEntriesError,
+        build_entries,
+        is_address,
+        render_lines,
+    )
+
     records = []
     for node in nodes:
-        records.extend(_node_records(hostvars, node))
+        records.extend(_node_records(hostvars, node, is_address))
     if fqdn:
         records.append({"name": fqdn, "name_var": "oth_fqdn", "address": public_ip,
                         "address_var": "oth_public_ip", "host": None})

@@ -12,15 +12,13 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.oth.stack.plugins.module_utils.network_matrix import (
-    MatrixError,
-    host_rules,
-    render_table,
-)
 
 
 def firewall_rules(matrix, host, hostvars, groups, variables=None):
     """Return the concrete firewall rules of one host."""
+    # Imported here, not with the file (as in hosts_entries.py): netaddr only when needed.
+    from ansible_collections.oth.stack.plugins.module_utils.network_matrix import MatrixError, host_rules
+
     try:
         return host_rules(matrix, host, hostvars, groups, variables or {})
     except MatrixError as exc:
@@ -29,6 +27,8 @@ def firewall_rules(matrix, host, hostvars, groups, variables=None):
 
 def network_matrix_table(matrix, variables=None, hostvars=None, groups=None, active_only=False):
     """Render the matrix as a Markdown table."""
+    from ansible_collections.oth.stack.plugins.module_utils.network_matrix import MatrixError, render_table
+
     try:
         return render_table(matrix, variables or {}, hostvars, groups, active_only=active_only)
     except MatrixError as exc:

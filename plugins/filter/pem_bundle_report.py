@@ -149,11 +149,12 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.oth.stack.plugins.module_utils.pem_bundle import HAS_CRYPTOGRAPHY, check_bundle
-
 
 def pem_bundle_report(bundle_text, server_name=None, expiry_warning_days=30):
     """Report on a HAProxy PEM bundle; see DOCUMENTATION."""
+    # Imported here, not with the file (as in hosts_entries.py): cryptography only when needed.
+    from ansible_collections.oth.stack.plugins.module_utils.pem_bundle import HAS_CRYPTOGRAPHY, check_bundle
+
     if not isinstance(bundle_text, str):
         raise AnsibleFilterError("oth.stack.pem_bundle_report: the input must be the PEM text of the "
                                  "bundle, not {0}".format(type(bundle_text).__name__))

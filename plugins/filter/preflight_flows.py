@@ -77,11 +77,12 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.oth.stack.plugins.module_utils.network_matrix import MatrixError
-from ansible_collections.oth.stack.plugins.module_utils.preflight import preflight_flows as _preflight_flows
-
 
 def preflight_flows(matrix, host, hostvars, groups, variables, external=None, test_external=False):
+    # Imported here, not with the file (as in hosts_entries.py): netaddr only when needed.
+    from ansible_collections.oth.stack.plugins.module_utils.network_matrix import MatrixError
+    from ansible_collections.oth.stack.plugins.module_utils.preflight import preflight_flows as _preflight_flows
+
     try:
         return _preflight_flows(matrix, host, hostvars, groups, variables or {}, external or {}, test_external)
     except MatrixError as exc:
