@@ -199,8 +199,11 @@ BAD_INPUTS = {
     ),
     "host-bits-in-cidr": ({"oth_admin_sources": ["10.0.0.5/24"]}, "oth_admin_sources: '10.0.0.5/24'"),
     "not-an-address": ({"oth_admin_sources": ["300.1.1.1/32"]}, "oth_admin_sources: '300.1.1.1/32'"),
-    # The lock-out guards: the controller is not an admin source, and the run logs in as deploy.
-    "controller-not-admitted": ({"ssh_access_allow_controller": False}, "which the new sshd policy would not admit"),
+    # The lock-out guards: the run logs in as deploy from the controller, which is no admin source.
+    "controller-not-admitted": (
+        {"ssh_access_allow_controller": False, "firewall_management_sources": []},
+        "which the new sshd policy would not admit",
+    ),
     "management-account-retired": (
         {"oth_admin_users": [{"name": "deploy", "state": "absent"}]},
         "it is listed with state: absent in oth_admin_users",
