@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Builds the lines of the C(oth.stack.hosts) managed block from the inventory. Each node of
     O(nodes) contributes its inventory name and its C(hosts_aliases), at its C(oth_internal_ip)
-    (or, when that is unset, its C(ansible_default_ipv4.address) fact).
+    (or, when that is unset, its gathered C(ansible_facts.default_ipv4.address)).
   - Optionally adds O(fqdn) at O(public_ip).
   - Every address is checked with netaddr and every name for host-name syntax. A name that would
     resolve to two addresses is refused. Errors name the host, the variable and the value.
@@ -58,7 +58,10 @@ _value:
 from ansible.errors import AnsibleError, AnsibleFilterError
 
 
-def _node_records(hostvars, node, is_address):
+def _node_records(hostvars, node):
+    from ansible_collections.oth.stack.plugins.module_utils.hosts_entries import is_address
+    from ansible_collections.oth.stack.plugins.module_utils.network_matrix import default_ipv4_address
+
     try:
         variables = hostvars[node]
     except KeyError:
@@ -67,14 +70,14 @@ def _node_records(hostvars, node, is_address):
         address = variables.get("oth_internal_ip")
         address_var = "oth_internal_ip"
         if address in (None, ""):
-            address = (variables.get("ansible_default_ipv4") or {}).get("address")
-            address_var = "ansible_default_ipv4.address (the fact used when oth_internal_ip is unset)"
+            address = default_ipv4_address(variables)
+            address_var = "ansible_facts.default_ipv4.address (the fact used when oth_internal_ip is unset)"
         aliases = variables.get("hosts_aliases") or []
     except AnsibleError as exc:
         raise AnsibleFilterError("hosts_entries: the variables of host %s cannot be evaluated: %s" % (node, exc))
     if address in (None, ""):
         raise AnsibleFilterError(
-            "hosts_entries: host %s has no oth_internal_ip and no gathered ansible_default_ipv4 fact; set "
+            "hosts_entries: host %s has no oth_internal_ip and no gathered default IPv4 fact; set "
             "oth_internal_ip for it, or gather its facts in the same run (it may be outside --limit)" % node)
     if isinstance(aliases, str) or not isinstance(aliases, (list, tuple)):
         raise AnsibleFilterError("hosts_entries: hosts_aliases of host %s must be a list of names, got %r"
@@ -91,13 +94,12 @@ def hosts_entries(hostvars, nodes, fqdn=None, public_ip=None):
     from ansible_collections.oth.stack.plugins.module_utils.hosts_entries import (
         HostsEntriesError,
         build_entries,
-        is_address,
         render_lines,
     )
 
     records = []
     for node in nodes:
-        records.extend(_node_records(hostvars, node, is_address))
+        records.extend(_node_records(hostvars, node))
     if fqdn:
         records.append({"name": fqdn, "name_var": "oth_fqdn", "address": public_ip,
                         "address_var": "oth_public_ip", "host": None})

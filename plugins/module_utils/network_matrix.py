@@ -292,25 +292,25 @@ class Inventory:
     def host_addresses(self, host):
         """The addresses other nodes use to reach ``host``.
 
-        oth_internal_ip, else the gathered ansible_default_ipv4.address, else an ansible_host
-        that is an IP; plus oth_internal_ipv6 when set, so that IPv6 gets the same rules.
+        oth_internal_ip, else the gathered default IPv4 address, else an ansible_host that is an
+        IP; plus oth_internal_ipv6 when set, so that IPv6 gets the same rules.
         """
         if host in self._addresses:
             return self._addresses[host]
         hvars = self.hostvars[host]
         networks = None
-        for key in ("oth_internal_ip", "ansible_default_ipv4", "ansible_host"):
-            value = _hostvar(hvars, key)
-            if key == "ansible_default_ipv4":
-                key += ".address"
-                value = value.get("address") if isinstance(value, dict) else None
+        candidates = (("oth_internal_ip", lambda: _hostvar(hvars, "oth_internal_ip")),
+                      ("ansible_facts.default_ipv4.address", lambda: default_ipv4_address(hvars)),
+                      ("ansible_host", lambda: _hostvar(hvars, "ansible_host")))
+        for key, read in candidates:
+            value = read()
             if value not in (None, "", []):
                 networks = self._host_networks(host, key, value)
                 break
         if networks is None:
             raise MatrixError(
                 "host %r has no address: set oth_internal_ip for it, or gather its facts "
-                "(ansible_default_ipv4) or give it an IP as ansible_host" % host
+                "(ansible_facts.default_ipv4) or give it an IP as ansible_host" % host
             )
         ipv6 = _hostvar(hvars, "oth_internal_ipv6")
         if ipv6 not in (None, "", []):
@@ -339,6 +339,20 @@ def _hostvar(hvars, key):
     if value is None or type(value).__name__.endswith("Undefined"):
         return None
     return value
+
+
+def default_ipv4_address(hvars):
+    """A host's gathered default IPv4 address, or None.
+
+    From ansible_facts, which works whether or not the facts are also injected as ansible_*
+    variables (inject_facts_as_vars: the lab turns it off, it saves a copy of every host's facts
+    per task); the injected variable is the fallback.
+    """
+    for value in ((_hostvar(hvars, "ansible_facts") or {}).get("default_ipv4"),
+                  _hostvar(hvars, "ansible_default_ipv4")):
+        if isinstance(value, dict) and value.get("address"):
+            return value["address"]
+    return None
 
 
 class Endpoint:

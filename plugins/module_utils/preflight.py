@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.oth.stack.plugins.module_utils.network_matrix import (
     MatrixError,
+    default_ipv4_address,
     host_rules,
     normalize_matrix,
 )
@@ -28,7 +29,7 @@ def _host_names_by_address(hostvars, groups):
     names = {}
     for host in sorted(set(h for members in groups.values() for h in members)):
         variables = hostvars[host]
-        address = variables.get("oth_internal_ip") or (variables.get("ansible_default_ipv4") or {}).get("address")
+        address = variables.get("oth_internal_ip") or default_ipv4_address(variables)
         if address:
             names.setdefault(str(address), host)
     return names

@@ -27,6 +27,11 @@ def test_every_node_and_the_fqdn():
     ]
 
 
+def test_the_default_address_comes_from_ansible_facts_when_facts_are_not_injected():
+    hostvars = dict(HOSTVARS, app2={"ansible_facts": {"default_ipv4": {"address": "10.0.0.13"}}})
+    assert hosts_entries(hostvars, ["app2"]) == ["10.0.0.13 app2"]
+
+
 def test_a_node_in_two_groups_appears_once():
     assert hosts_entries(HOSTVARS, ["lb1", "lb1"]) == ["10.0.0.5 lb1"]
 

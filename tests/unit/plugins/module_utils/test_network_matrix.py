@@ -277,6 +277,14 @@ def test_address_fallback_order():
     assert ("tcp", "22", "10.0.0.2/32") in triples(rules("storage1"))
 
 
+def test_the_default_address_is_read_from_ansible_facts_when_facts_are_not_injected():
+    # inject_facts_as_vars = False (the repository's ansible.cfg): only ansible_facts is set.
+    hostvars = copy.deepcopy(HOSTVARS)
+    hostvars["app2"] = {"ansible_facts": {"default_ipv4": {"address": "10.0.0.14"}},
+                        "ansible_default_ipv4": {"address": "10.9.9.9"}}
+    assert ("tcp", "3306", "10.0.0.14/32") in triples(rules("storage1", hostvars=hostvars))
+
+
 def test_ipv6_addresses_get_the_same_rules():
     hostvars = copy.deepcopy(HOSTVARS)
     hostvars["lb1"]["oth_internal_ipv6"] = "fd00::2"
