@@ -13,7 +13,6 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 
-
 def firewall_rules(matrix, host, hostvars, groups, variables=None):
     """Return the concrete firewall rules of one host."""
     # Imported here, not with the file (as in hosts_entries.py): netaddr only when needed.

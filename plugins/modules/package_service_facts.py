@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: package_service_facts
-short_description: Installed packages and service states in one quick call
+short_description: Installed packages, service states and the standard facts in one quick call
 version_added: 0.1.0
 author:
   - oth.stack contributors (@oth)
@@ -22,6 +22,8 @@ description:
     lists C(name), C(state) (C(running) or C(stopped)), C(status) (the unit file state, as
     C(enabled) or C(disabled)) and C(source) (C(systemd)). Without dpkg or rpm, or on a host not
     booted with systemd, the matching fact is an empty dict.
+  - With O(gather_subset), the same call also collects those subsets of the standard facts, as
+    M(ansible.builtin.setup) does, which saves that module's round trip.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
@@ -34,7 +36,16 @@ attributes:
     support: full
   platform:
     platforms: posix
-options: {}
+options:
+  gather_subset:
+    description:
+      - Subsets of the standard facts to collect as well, with the names and the syntax of
+        M(ansible.builtin.setup)'s O(ansible.builtin.setup#module:gather_subset), for example
+        V([min, network]).
+      - Empty, the default, collects none of them.
+    type: list
+    elements: str
+    default: []
 notes:
   - Only installed packages are listed; dpkg's removed-but-configured ones are not.
 seealso:
@@ -45,6 +56,10 @@ seealso:
 EXAMPLES = r"""
 - name: Learn what is installed and running
   oth.stack.package_service_facts:
+
+- name: The same, with the OS and the addresses, in one round trip
+  oth.stack.package_service_facts:
+    gather_subset: [min, network]
 
 - name: Install HAProxy only when it is missing
   ansible.builtin.package:
@@ -68,11 +83,19 @@ ansible_facts:
       returned: always
       type: dict
       sample: {"ssh.service": {"name": "ssh.service", "state": "running", "status": "enabled", "source": "systemd"}}
+    ansible_*:
+      description: The standard facts of O(gather_subset), as M(ansible.builtin.setup) returns them.
+      returned: when O(gather_subset) is not empty
+      type: raw
+      sample: {"ansible_os_family": "Debian", "ansible_default_ipv4": {"address": "10.0.0.5"}}
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.facts import ansible_collector, default_collectors
+from ansible.module_utils.facts.collector import CollectorNotFoundError, CycleFoundInFactDeps, UnresolvedFactDep
+from ansible.module_utils.facts.namespace import PrefixFactNamespace
 
 from ansible_collections.oth.stack.plugins.module_utils.package_service_state import (
     DPKG_QUERY_FORMAT,
@@ -105,9 +128,35 @@ def read_services(module):
     return parse_services(unit_files, units)
 
 
+# What ansible.builtin.setup's "min" means.
+MINIMAL_GATHER_SUBSET = frozenset((
+    "apparmor", "caps", "cmdline", "date_time", "distribution", "dns", "env", "fips", "local", "lsb",
+    "pkg_mgr", "platform", "python", "selinux", "service_mgr", "ssh_pub_keys", "user"))
+
+
+def read_standard_facts(module, gather_subset):
+    """The facts ansible.builtin.setup returns for gather_subset, with the same collectors."""
+    if not gather_subset:
+        return {}
+    try:
+        collector = ansible_collector.get_ansible_collector(
+            all_collector_classes=default_collectors.collectors,
+            namespace=PrefixFactNamespace(namespace_name="ansible", prefix="ansible_"),
+            filter_spec=[], gather_subset=gather_subset, gather_timeout=10,
+            minimal_gather_subset=MINIMAL_GATHER_SUBSET)
+    except (TypeError, CollectorNotFoundError, CycleFoundInFactDeps, UnresolvedFactDep) as exc:
+        module.fail_json(msg="gather_subset: %s" % exc)
+    return collector.collect(module=module)
+
+
 def main():
-    module = AnsibleModule(argument_spec={}, supports_check_mode=True)
-    module.exit_json(changed=False, ansible_facts={"packages": read_packages(module), "services": read_services(module)})
+    module = AnsibleModule(
+        argument_spec={"gather_subset": {"type": "list", "elements": "str", "default": []}},
+        supports_check_mode=True,
+    )
+    facts = read_standard_facts(module, module.params["gather_subset"])
+    facts.update(packages=read_packages(module), services=read_services(module))
+    module.exit_json(changed=False, ansible_facts=facts)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,19 @@ def test_next_run_starts_a_stopped_haproxy(internet, lb, tmp_path):
     assert internet.served_app().startswith("app hap-app")
 
 
+def test_hand_edits_of_the_config_and_the_bundle_directory_are_put_back_on_the_next_run(internet, lb, tmp_path):
+    # The role reads both first and skips the writes when they are as wanted: an edit must
+    # still count as a difference.
+    wanted = lb.check_output("sha256sum /etc/haproxy/haproxy.cfg")
+    lb.check_output("echo '# a hand edit' >> /etc/haproxy/haproxy.cfg")
+    lb.check_output("chmod 0755 /etc/haproxy/certs && chgrp root /etc/haproxy/certs")
+    run = converge(tmp_path)
+    assert run.returncode == 0, run.output
+    assert lb.check_output("sha256sum /etc/haproxy/haproxy.cfg") == wanted
+    assert lb.check_output("stat -c '%a %U:%G' /etc/haproxy/certs") == "750 root:haproxy"
+    assert internet.served_app().startswith("app hap-app")
+
+
 def test_backend_that_goes_down_is_taken_out_of_rotation(internet, apps):
     app2 = apps[1]
     app2.check_output("systemctl stop stand-in-http")

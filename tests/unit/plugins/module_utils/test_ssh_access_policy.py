@@ -15,11 +15,11 @@ from ansible_collections.oth.stack.plugins.module_utils.ssh_access_policy import
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0xdFpZ2mTqv7Vv8yjq3Qzj2Jm3kZ6GQWnq9lQeY2ab alice@laptop"
 TYPES = ["ssh-ed25519", "ssh-rsa"]
 ALICE = {"name": "alice", "authorized_keys": [KEY], "sudo": True}
-STAFF_NET = ["203.0.113.10/32"]
+STAFF_NET = ("203.0.113.10/32",)
 
 
 def problems(sources=None, users=(ALICE,), permit_open=()):
-    return input_problems(sources or {"oth_admin_sources": STAFF_NET}, list(users), TYPES, list(permit_open))
+    return input_problems(sources or {"oth_admin_sources": list(STAFF_NET)}, list(users), TYPES, list(permit_open))
 
 
 def test_good_inputs_have_no_problem():
@@ -95,8 +95,8 @@ def admit(lines=None, peers=STAFF_NET, users=(ALICE,), management_user="", manag
 
 def test_staff_come_from_the_firewall_sources_and_the_run_from_its_own_address():
     policy = admit(management_sources=["192.0.2.0/24", "192.0.2.7"])
-    assert policy["sources_net"] == STAFF_NET
-    assert policy["management_net"] == STAFF_NET + ["192.0.2.0/24", "192.0.2.7/32", "10.89.0.1/32"]
+    assert policy["sources_net"] == list(STAFF_NET)
+    assert policy["management_net"] == list(STAFF_NET) + ["192.0.2.0/24", "192.0.2.7/32", "10.89.0.1/32"]
     assert (policy["login_user"], policy["client"], policy["manager"]) == ("deploy", "10.89.0.1", "deploy")
     assert policy["present_users"] == [ALICE]
     assert policy["problems"] == []
