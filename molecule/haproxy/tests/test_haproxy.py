@@ -95,13 +95,13 @@ def test_next_run_starts_a_stopped_haproxy(internet, lb, tmp_path):
 def test_hand_edits_of_the_config_and_the_bundle_directory_are_put_back_on_the_next_run(internet, lb, tmp_path):
     # The role reads both first and skips the writes when they are as wanted: an edit must
     # still count as a difference.
-    wanted = lb.check_output("sha256sum /etc/haproxy/haproxy.cfg")
+    wanted = lb.check_output("sha256sum /etc/haproxy/haproxy.cfg; stat -c '%a %U:%G' /etc/haproxy/certs")
+    assert wanted.endswith("750 root:root")
     lb.check_output("echo '# a hand edit' >> /etc/haproxy/haproxy.cfg")
-    lb.check_output("chmod 0755 /etc/haproxy/certs && chgrp root /etc/haproxy/certs")
+    lb.check_output("chmod 0755 /etc/haproxy/certs && chgrp haproxy /etc/haproxy/certs")
     run = converge(tmp_path)
     assert run.returncode == 0, run.output
-    assert lb.check_output("sha256sum /etc/haproxy/haproxy.cfg") == wanted
-    assert lb.check_output("stat -c '%a %U:%G' /etc/haproxy/certs") == "750 root:haproxy"
+    assert lb.check_output("sha256sum /etc/haproxy/haproxy.cfg; stat -c '%a %U:%G' /etc/haproxy/certs") == wanted
     assert internet.served_app().startswith("app hap-app")
 
 
