@@ -92,16 +92,18 @@ def test_next_run_starts_a_stopped_haproxy(internet, lb, tmp_path):
     assert internet.served_app().startswith("app hap-app")
 
 
-def test_hand_edits_of_the_config_and_the_bundle_directory_are_put_back_on_the_next_run(internet, lb, tmp_path):
-    # The role reads both first and skips the writes when they are as wanted: an edit must
-    # still count as a difference.
-    wanted = lb.check_output("sha256sum /etc/haproxy/haproxy.cfg; stat -c '%a %U:%G' /etc/haproxy/certs")
-    assert wanted.endswith("750 root:root")
+def test_hand_edits_of_the_config_and_the_bundle_are_put_back_on_the_next_run(internet, lb, tmp_path):
+    # The role reads the config, the bundle (its SHA-256) and their directory first and skips the
+    # writes when they are as wanted: an edit must still count as a difference.
+    state = f"sha256sum /etc/haproxy/haproxy.cfg {LIVE_BUNDLE}; stat -c '%a %U:%G' /etc/haproxy/certs {LIVE_BUNDLE}"
+    wanted = lb.check_output(state)
+    assert wanted.endswith("750 root:root\n600 root:root")
     lb.check_output("echo '# a hand edit' >> /etc/haproxy/haproxy.cfg")
+    lb.check_output(f"echo >> {LIVE_BUNDLE} && chmod 0644 {LIVE_BUNDLE}")
     lb.check_output("chmod 0755 /etc/haproxy/certs && chgrp haproxy /etc/haproxy/certs")
     run = converge(tmp_path)
     assert run.returncode == 0, run.output
-    assert lb.check_output("sha256sum /etc/haproxy/haproxy.cfg; stat -c '%a %U:%G' /etc/haproxy/certs") == wanted
+    assert lb.check_output(state) == wanted
     assert internet.served_app().startswith("app hap-app")
 
 
