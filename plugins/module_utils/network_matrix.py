@@ -38,6 +38,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.oth.stack.plugins.module_utils import inputs
+
 try:
     import netaddr
 
@@ -53,10 +55,10 @@ SSH_PORT = 22
 PROTOCOLS = ("tcp", "udp")
 EGRESS_POLICIES = ("open", "restricted")
 
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_NAME_RE = re.compile(r"[a-z0-9][a-z0-9_]*")
 # Strings made only of these characters are meant as addresses: a bad one is an error at once,
 # never taken for a host name.
-_ADDRESS_LIKE_RE = re.compile(r"^[0-9a-fA-F:./]+$")
+_ADDRESS_LIKE_RE = re.compile(r"[0-9a-fA-F:./]+")
 _FLOW_KEYS = frozenset(
     ("name", "description", "from", "to", "ports", "protocol", "condition", "allow_any_ssh", "reply_out")
 )
@@ -90,22 +92,12 @@ def _as_list(value):
 def parse_network(value, where):
     """Return a netaddr.IPNetwork for an address or CIDR, or raise MatrixError naming ``where``."""
     check_requirements()
-    text = str(value).strip()
-    if not text or text.lower() == ANY:
+    if isinstance(value, str) and value.strip().lower() == ANY:
         raise MatrixError("%s: %r is not an IP address or CIDR" % (where, value))
     try:
-        if "/" in text:
-            addr, prefix = text.split("/", 1)
-            if not prefix.isdigit():
-                raise ValueError("bad prefix")
-            ip = netaddr.IPAddress(addr, flags=netaddr.INET_PTON)
-            if int(prefix) > (32 if ip.version == 4 else 128):
-                raise ValueError("prefix too long")
-            return netaddr.IPNetwork("%s/%s" % (ip, prefix)).cidr
-        ip = netaddr.IPAddress(text, flags=netaddr.INET_PTON)
-        return netaddr.IPNetwork("%s/%d" % (ip, 32 if ip.version == 4 else 128))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise MatrixError("%s: %r is not a valid IP address or CIDR" % (where, value))
+        return netaddr.IPNetwork(inputs.parse_network(value))
+    except inputs.InputError as error:
+        raise MatrixError("%s: %s %s" % (where, inputs.show(value), error))
 
 
 def is_wildcard(network):
@@ -129,23 +121,16 @@ def parse_ports(value, where):
     """Return a list of canonical port strings ("443", "5000-5010") in the given order."""
     ports = []
     for item in _as_list(value):
-        text = str(item).strip()
-        match = re.match(r"^(\d+)(?:\s*[-:]\s*(\d+))?$", text)
-        if isinstance(item, bool) or not match:
-            raise MatrixError("%s: %r is not a port or a low-high port range" % (where, item))
-        low = int(match.group(1))
-        high = int(match.group(2) or low)
-        if not 1 <= low <= high <= 65535:
-            raise MatrixError("%s: %r is outside 1-65535 or not low-high" % (where, item))
-        ports.append(str(low) if low == high else "%d-%d" % (low, high))
+        try:
+            ports.append(inputs.parse_ports(item))
+        except inputs.InputError as error:
+            raise MatrixError("%s: %s %s" % (where, inputs.show(item), error))
     if not ports:
         raise MatrixError("%s: at least one port is required" % where)
     return ports
 
 
-def port_bounds(port):
-    low, _sep, high = port.partition("-")
-    return int(low), int(high or low)
+port_bounds = inputs.port_bounds
 
 
 def _port_sort_key(port):
@@ -183,7 +168,7 @@ def normalize_flow(flow, where):
     if not isinstance(flow, dict):
         raise MatrixError("%s: a flow must be a mapping, got %r" % (where, flow))
     name = flow.get("name")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise MatrixError(
             "%s: 'name' must be lower-case letters, digits and '_', got %r" % (where, name)
         )
@@ -193,16 +178,16 @@ def normalize_flow(flow, where):
         raise MatrixError("%s: unknown keys %s" % (where, ", ".join(sorted(unknown))))
     for side in ("from", "to"):
         items = _as_list(flow.get(side))
-        if not items or not all(isinstance(i, str) and i.strip() for i in items):
-            raise MatrixError("%s: '%s' must be a non-empty list of names or addresses" % (where, side))
-    allow_any_ssh = flow.get("allow_any_ssh", False)
-    if not isinstance(allow_any_ssh, bool):
-        raise MatrixError("%s: 'allow_any_ssh' must be a boolean" % where)
+        if not items or not all(isinstance(i, str) and i.strip() and not inputs.has_control(i) for i in items):
+            raise MatrixError("%s: '%s' must be a non-empty list of names or addresses, each on one line"
+                              % (where, side))
+    if inputs.has_control(flow.get("description") or ""):
+        raise MatrixError("%s: 'description' holds a newline or another control character; write it on "
+                          "one line (YAML's '>-' folds lines)" % where)
+    allow_any_ssh = _flow_bool(flow, "allow_any_ssh", False, where)
     ports = parse_ports(flow.get("ports"), where + ": ports")
     protocols = _parse_protocols(flow.get("protocol", "tcp"), where + ": protocol")
-    reply_out = flow.get("reply_out", "tcp" in protocols and _covers_ssh(ports))
-    if not isinstance(reply_out, bool):
-        raise MatrixError("%s: 'reply_out' must be a boolean" % where)
+    reply_out = _flow_bool(flow, "reply_out", "tcp" in protocols and _covers_ssh(ports), where)
     return {
         "name": name,
         "description": str(flow.get("description") or ""),
@@ -214,6 +199,13 @@ def normalize_flow(flow, where):
         "allow_any_ssh": allow_any_ssh,
         "reply_out": reply_out,
     }
+
+
+def _flow_bool(flow, key, default, where):
+    try:
+        return inputs.parse_bool(flow.get(key, default))
+    except inputs.InputError as error:
+        raise MatrixError("%s: '%s' %s" % (where, key, error))
 
 
 def normalize_matrix(matrix, label="oth_network_matrix"):
@@ -250,14 +242,30 @@ def _lookup_variable(variables, dotted, where):
 
 
 def condition_holds(flow, variables):
+    """Every condition holds. Without ``equals`` a condition is a switch: a list or mapping holds
+    when not empty, anything else must be a boolean (or one of Ansible's spellings), so that a
+    quoted "false" from an INI inventory or -e never opens a port."""
     for condition in flow["conditions"]:
         value = _lookup_variable(variables, condition["var"], "flow %s: condition" % flow["name"])
         if "equals" in condition:
-            if value != condition["equals"]:
+            wanted = condition["equals"]
+            if isinstance(wanted, bool) and value is not None:
+                value = _condition_bool(flow, condition, value)
+            if value != wanted:
                 return False
-        elif not value:
+        elif isinstance(value, (list, tuple, dict)):
+            if not value:
+                return False
+        elif value is None or value == "" or not _condition_bool(flow, condition, value):
             return False
     return True
+
+
+def _condition_bool(flow, condition, value):
+    try:
+        return inputs.parse_bool(value)
+    except inputs.InputError as error:
+        raise MatrixError("flow %s: condition %s: %s %s" % (flow["name"], condition["var"], inputs.show(value), error))
 
 
 def condition_text(flow):
@@ -324,6 +332,11 @@ class Inventory:
     @staticmethod
     def _host_networks(host, key, value):
         where = "hostvars[%r].%s" % (host, key)
+        if isinstance(value, (list, tuple)) and key.startswith("oth_internal_ip"):
+            # One address per variable, as every other role reads it (a list would render as a
+            # Python list in haproxy.cfg and /etc/hosts): IPv6 goes in oth_internal_ipv6.
+            raise MatrixError("%s: %s is a list; give one address (an IPv6 one in oth_internal_ipv6)"
+                              % (where, inputs.show(value)))
         networks = [parse_network(v, where) for v in _as_list(value)]
         for network in networks:
             if network.size != 1:
@@ -379,7 +392,7 @@ def resolve_side(items, inventory, where):
             endpoints.append(Endpoint("hosts", item, hosts=list(inventory.groups[item] or [])))
         elif inventory.is_host(item):
             endpoints.append(Endpoint("hosts", item, hosts=[item]))
-        elif _ADDRESS_LIKE_RE.match(item):
+        elif _ADDRESS_LIKE_RE.fullmatch(item):
             endpoints.append(Endpoint("network", item, networks=[parse_network(item, where)]))
         else:
             raise MatrixError(
@@ -399,7 +412,7 @@ def _resolve_value(value, inventory, where, label):
         return Endpoint("any", label)
     if inventory.is_host(text):
         return Endpoint("hosts", label, hosts=[text])
-    if _ADDRESS_LIKE_RE.match(text):
+    if _ADDRESS_LIKE_RE.fullmatch(text):
         return Endpoint("network", label, networks=[parse_network(text, where)])
     # A DNS name (an external database, say) is only an error once an address is needed.
     return Endpoint(
@@ -449,7 +462,7 @@ def _wildcard_source(endpoints):
 
 
 def _covers_ssh(ports):
-    return any(low <= SSH_PORT <= high for low, high in map(port_bounds, ports))
+    return inputs.covers_port(ports, SSH_PORT)
 
 
 def _check_ssh_exposure(flow, sources):
@@ -575,7 +588,7 @@ def _side_label(items, inventory, resolve):
             values = [v for v in _as_list(inventory.variables[item]) if v not in (None, "")]
             if resolve:
                 addresses = [p for p, _f in _side_peers(resolve_side([item], inventory, item), inventory)]
-            elif all(isinstance(v, str) and _ADDRESS_LIKE_RE.match(v) for v in values):
+            elif all(isinstance(v, str) and _ADDRESS_LIKE_RE.fullmatch(v) for v in values):
                 addresses = [network_text(parse_network(v, item)) for v in values]
             if addresses is None and values:
                 addresses = [str(v) for v in values]

@@ -177,6 +177,24 @@ def _segments(line):
     return parts
 
 
+def _segment_kind(segment):
+    """A segment as an error names it: PEM lines by their label, anything else by its size only,
+    since it may be part of a private key."""
+    if _BEGIN.fullmatch(segment) or _END.fullmatch(segment):
+        return repr(segment)
+    return "{0} character(s) of other text".format(len(segment.strip()))
+
+
+def _not_base64_fix(segment):
+    if "\\n" in segment:
+        return ("it holds literal \\n sequences where line breaks belong (a value stored with "
+                "escaped newlines): turn them into real line breaks")
+    if " " in segment.strip():
+        return ("delete the line; if the line breaks of the PEM text were turned into blanks (a "
+                "copy through a form or a secret store), paste the PEM file again")
+    return "delete the line or paste the block again"
+
+
 def split_pem(text):
     """Split PEM text into blocks, strictly: what HAProxy might misread is an error.
 
@@ -208,8 +226,14 @@ def split_pem(text):
         segments = _segments(stripped)
         if len(segments) > 1:
             errors.append("line {0}: glued PEM text: {1} share one line (a missing newline, often "
-                          "from concatenating files without a final newline): put a line break "
-                          "between them".format(number, " and ".join(repr(s) for s in segments)))
+                          "from concatenating files without a final newline, or line breaks "
+                          "turned into blanks by a copy): put a line break between them"
+                          .format(number, " and ".join(_segment_kind(s) for s in segments)))
+            if current is not None or any(_BEGIN.fullmatch(s) for s in segments):
+                # The rest of this line is read as the block's body: one error is enough.
+                if current is not None:
+                    current.broken = True
+                segments = [s for s in segments if _BEGIN.fullmatch(s) or _END.fullmatch(s)]
         for segment in segments:
             begin, end = _BEGIN.fullmatch(segment), _END.fullmatch(segment)
             if current is None:
@@ -244,8 +268,10 @@ def split_pem(text):
             elif _BASE64.fullmatch(segment):
                 current.body.append(segment)
             else:
-                errors.append("line {0}: {1!r} inside {2} is not base64: delete it"
-                              .format(number, segment[:40], current.describe()))
+                errors.append("line {0}: {1} inside {2} is not base64 (the text is not "
+                              "quoted here, it may be key material): {3}"
+                              .format(number, _segment_kind(segment), current.describe(),
+                                      _not_base64_fix(segment)))
                 current.broken = True
     if current is not None:
         errors.append("{0} has no END line: the text is truncated; add '-----END {1}-----' or "

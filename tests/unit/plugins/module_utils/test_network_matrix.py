@@ -241,8 +241,11 @@ def test_reply_out_is_chosen_per_flow():
     assert ("tcp", "514", "10.0.0.9/32") in got and ("udp", "514", "10.0.0.9/32") not in got
     no_bastion_replies = [dict(f, reply_out=False) if f["name"] == "ssh_from_bastion" else f for f in MATRIX]
     assert not triples(rules("storage1", matrix=no_bastion_replies, oth_egress_policy="restricted"), "reply")
-    with pytest.raises(MatrixError, match="'reply_out' must be a boolean"):
-        rules("lb1", matrix=[dict(syslog, reply_out="yes")])
+    # Ansible's spellings are booleans; any other word is refused, never read as true.
+    assert triples(rules("storage1", matrix=[dict(syslog, reply_out="no")], oth_egress_policy="restricted"),
+                   "reply") == set()
+    with pytest.raises(MatrixError, match="'reply_out' is not a boolean"):
+        rules("lb1", matrix=[dict(syslog, reply_out="maybe")])
 
 
 def test_host_essentials_only_under_restricted_egress():
