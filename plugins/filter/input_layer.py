@@ -23,8 +23,9 @@ def input_names(role):
         raise AnsibleFilterError("oth.stack.input_names: %s" % error)
 
 
-def input_problems(values, hostvars=None, hosts=None):
-    return inputs.problems(dict(values), hostvars, list(hosts or []))
+def input_problems(values, hostvars=None, hosts=None, servers=None):
+    return inputs.problems(dict(values), hostvars, list(hosts or []),
+                           None if servers is None else list(servers))
 
 
 class FilterModule:

@@ -198,6 +198,26 @@ def parse_network(value):
     return "%s/%d" % (network.network, network.prefixlen)
 
 
+def address_in_networks(address, networks):
+    """Whether ``address`` (text) lies in one of ``networks`` (texts; invalid ones never match).
+    An IPv4 client of a dual-stack listener, seen as ::ffff:a.b.c.d, counts as IPv4, as sshd
+    normalises it."""
+    netaddr = _netaddr()
+    try:
+        ip = netaddr.IPAddress(str(address).strip(), flags=netaddr.INET_PTON)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return False
+    if ip.version == 6 and ip.is_ipv4_mapped():
+        ip = ip.ipv4()
+    for network in networks:
+        try:
+            if ip in netaddr.IPNetwork(parse_network(network)):
+                return True
+        except InputError:
+            continue
+    return False
+
+
 def parse_endpoint(value):
     """'any', an address, a network, or a name (inventory host or group, DNS name)."""
     _one_line(value, "an address, network or host name")
@@ -276,7 +296,9 @@ def parse_path(value):
 
 
 def parse_mode(value):
-    text = value if _is_text(value) else ("%o" % value if isinstance(value, int) and not isinstance(value, bool) else None)
+    # An unquoted 0600 is YAML's octal 384; an unquoted 600 or 644 is decimal, another mode.
+    text = value if _is_text(value) else ("0%o" % value if isinstance(value, int) and not isinstance(value, bool)
+                                          and 0 <= value <= 0o777 else None)
     if text is None or not re.fullmatch(r"0?[0-7]{3,4}", text):
         raise InputError("is not an octal file mode; quote it, e.g. '0600'")
     return text
@@ -344,7 +366,9 @@ def parse_ssh_key(value, key_types):
     """One OpenSSH public key line: [options] type base64 [comment]."""
     _one_line(value, "one public key")
     text = value.strip()
-    if text.split(None, 1)[:1] and text.split(None, 1)[0] not in key_types:
+    first = text.split(None, 1)[0] if text else ""
+    # Options come first when the line does not start with a key type: 'no-pty,from="..." ...'.
+    if first and first not in key_types and (first.lower() in SSH_KEY_OPTIONS_FLAGS or re.match(r"[A-Za-z-]+[=,]", first)):
         split = _split_options(text)
         if split is None or not split[1]:
             raise InputError("is not an accepted public key: give one OpenSSH public key line, "
@@ -434,7 +458,10 @@ SPEC = {
     "oth_tls_private_key": _kind("pem", secret=True),
     "oth_tls_certificate": _kind("pem", secret=True),
     "oth_tls_chain": _kind("pem", secret=True, allow_list=True),
+    "oth_internal_ip": _kind("address", empty_ok=True),
     # firewall
+    "firewall_ssh_client": _optional(_kind("name", pattern=r"[0-9A-Fa-f:.]+ [0-9]+ [0-9]+",
+                                           what="SSH_CLIENT as sshd sets it ('address port port')")),
     "firewall_backend": _kind("choice", choices=("ufw", "firewalld")),
     "firewall_management_sources": NETWORKS,
     "firewall_allow_controller": BOOL,
@@ -547,7 +574,7 @@ HOST_SPEC = {
     "hosts_aliases": _list(HOSTNAME),
 }
 
-_SHARED = ("oth_fqdn", "oth_public_ip", "oth_admin_sources", "oth_admin_ssh_to_application",
+_SHARED = ("oth_fqdn", "oth_public_ip", "oth_internal_ip", "oth_admin_sources", "oth_admin_ssh_to_application",
            "oth_bastion_address", "oth_features", "oth_object_storage", "oth_egress_policy",
            "oth_mariadb_host", "oth_rabbitmq_host", "oth_minio_host", "oth_network_matrix",
            "oth_network_matrix_extra")
@@ -555,9 +582,9 @@ _TLS = ("oth_tls_private_key", "oth_tls_certificate", "oth_tls_chain")
 
 ROLE_INPUTS = {
     "firewall": _SHARED + tuple(n for n in SPEC if n.startswith("firewall_")),
-    "hosts": ("oth_fqdn", "oth_public_ip") + tuple(n for n in SPEC if n.startswith("hosts_")),
+    "hosts": ("oth_fqdn", "oth_public_ip", "oth_internal_ip") + tuple(n for n in SPEC if n.startswith("hosts_")),
     "haproxy": ("oth_fqdn",) + _TLS + tuple(n for n in SPEC if n.startswith("haproxy_")),
-    "ssh_access": ("oth_admin_sources", "oth_admin_users", "oth_admin_ssh_to_application",
+    "ssh_access": ("oth_admin_sources", "oth_admin_users", "oth_admin_ssh_to_application", "oth_internal_ip",
                    "oth_bastion_address", "oth_network_matrix", "oth_network_matrix_extra")
     + tuple(n for n in SPEC if n.startswith("ssh_access_")),
 }
@@ -638,12 +665,12 @@ class _Checker:
     def _mapping(self, where, value, spec, secret):
         if not isinstance(value, dict):
             raise InputError("is %s; a mapping is expected" % _type_name(value))
+        spec_key, spec_value = spec.get("key"), spec.get("value")
         for key, item in value.items():
-            if not _is_text(key) or not re.fullmatch(_VARIABLE_NAME, key):
-                self.add(where, key, "is not a valid key (letters, digits, '_')")
-            spec_key, spec_value = spec.get("key"), spec.get("value")
             if spec_key:
                 self.check("%s key" % where, key, spec_key)
+            elif not _is_text(key) or not re.fullmatch(_VARIABLE_NAME, key):
+                self.add(where, key, "is not a valid key (letters, digits, '_')")
             if spec_value:
                 self.check("%s.%s" % (where, key), item, spec_value, secret)
             else:
@@ -768,6 +795,10 @@ def _check_haproxy_references(values, checker):
     frontends = frontends if isinstance(frontends, list) else []
     backends = backends if isinstance(backends, list) else []
     backend_name = values.get("haproxy_backend_name")
+    given = [backend_name, values.get("haproxy_acme_backend")] + [
+        item.get(key) for item in frontends + backends if isinstance(item, dict) for key in ("name", "default_backend")]
+    if any(name is not None and not (_is_text(name) and re.fullmatch(PROXY_NAME, name)) for name in given):
+        return  # each bad name is reported on its own; comparing them would only repeat it
     backend_names = [backend_name] + [b.get("name") for b in backends if isinstance(b, dict)]
     proxy_names = (["https", "http"] + backend_names[:1]
                    + [f.get("name") for f in frontends if isinstance(f, dict)] + backend_names[1:])
@@ -792,9 +823,51 @@ def _check_haproxy_references(values, checker):
                                             ", ".join(str(n) for n in backend_names)))
 
 
-def problems(values, hostvars=None, hosts=None):
+def _given(values, *names_):
+    return any(values.get(name) not in (None, "", [], UNDEFINED) for name in names_)
+
+
+def _check_haproxy_parts(values, servers, checker):
+    if not (_given(values, "haproxy_server_name")
+            and _given(values, "haproxy_tls_private_key", "haproxy_tls_private_key_path")
+            and _given(values, "haproxy_tls_certificate", "haproxy_tls_certificate_path")):
+        checker.problems.append(
+            "haproxy_server_name (default oth_fqdn), haproxy_tls_private_key (default "
+            "oth_tls_private_key) and haproxy_tls_certificate (default oth_tls_certificate), or their "
+            "*_path variants, must all be set: see the README section \"Feeding the certificate\".")
+    if servers is None:
+        return
+    missing = [server["name"] for server in servers if not server.get("address")]
+    if not servers or missing:
+        checker.problems.append(
+            "The backend {0} needs servers: the group {1} (haproxy_backend_group) is empty or missing, "
+            "or these hosts have neither oth_internal_ip nor gathered facts: {2}. Put the application "
+            "servers in that group and gather their facts first (a play on them before this role), or "
+            "set their oth_internal_ip.".format(values.get("haproxy_backend_name"),
+                                                values.get("haproxy_backend_group"), ", ".join(missing)))
+
+
+def _check_hosts_fqdn(values, checker):
+    try:
+        resolve = parse_bool(values.get("hosts_resolve_fqdn", False))
+    except InputError:
+        return
+    if resolve and not _given(values, "hosts_fqdn"):
+        checker.problems.append(
+            "hosts_resolve_fqdn is true but hosts_fqdn (default: oth_fqdn) is empty: set oth_fqdn and "
+            "oth_public_ip in group_vars/all, or hosts_resolve_fqdn: false.")
+    if resolve and not _given(values, "hosts_fqdn_address"):
+        checker.problems.append(
+            "hosts_resolve_fqdn is true but hosts_fqdn_address (default: oth_public_ip) is empty: set "
+            "oth_public_ip to the load balancer's public address, or hosts_resolve_fqdn: false.")
+
+
+def problems(values, hostvars=None, hosts=None, servers=None):
     """Every problem with ``values`` (variable name -> value; UNDEFINED for unset ones) and with
-    the per-host variables of ``hosts`` in ``hostvars``, as messages. Empty: all good."""
+    the per-host variables of ``hosts`` in ``hostvars``, as messages. Empty: all good.
+
+    ``servers`` ([{name, address}], HAProxy's backend from the inventory) adds the check that the
+    application backend has servers with addresses."""
     checker = _Checker(values)
     for name, value in values.items():
         if value == UNDEFINED or name not in SPEC:
@@ -802,6 +875,9 @@ def problems(values, hostvars=None, hosts=None):
         checker.check(name, value, SPEC[name])
     if "haproxy_backend_name" in values:
         _check_haproxy_references(values, checker)
+        _check_haproxy_parts(values, servers, checker)
+    if "hosts_resolve_fqdn" in values:
+        _check_hosts_fqdn(values, checker)
     for host in hosts or []:
         host_values = hostvars.get(host) if hostvars is not None else None
         if host_values is None:

@@ -181,6 +181,9 @@ def normalize_flow(flow, where):
         if not items or not all(isinstance(i, str) and i.strip() and not inputs.has_control(i) for i in items):
             raise MatrixError("%s: '%s' must be a non-empty list of names or addresses, each on one line"
                               % (where, side))
+        for item in items:
+            if _ADDRESS_LIKE_RE.fullmatch(item.strip()):
+                parse_network(item, "%s: %s" % (where, side))
     if inputs.has_control(flow.get("description") or ""):
         raise MatrixError("%s: 'description' holds a newline or another control character; write it on "
                           "one line (YAML's '>-' folds lines)" % where)

@@ -12,61 +12,34 @@ Two steps, both on the controller, both before anything on the host changes:
   staff and the management account from, the accounts to retire, and every way this run would
   lock itself out.
 
-Addresses use the standard library's ``ipaddress``: it is enough for membership and CIDR checks,
-and costs nothing to import in each of Ansible's per-task worker processes.
+Addresses are read by the collection's one parser (module_utils/inputs.py); the inputs
+themselves are checked there too, by the role's first task.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
-import re
+import base64
+import binascii
+
+from ansible_collections.oth.stack.plugins.module_utils import inputs
 
 ANY_NETWORKS = ["0.0.0.0/0", "::/0"]
-_LOGIN_NAME_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-_PERMIT_OPEN_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5}|\*)$")
-
-
-def _network(value):
-    """``value`` as an ip_network (an address is its own /32 or /128), or None if it is not one.
-
-    Host bits must be zero (10.0.0.0/24, not 10.0.0.5/24), as sshd and the firewall need.
-    """
-    if not isinstance(value, str):
-        return None
-    try:
-        return ipaddress.ip_network(value.strip(), strict=True)
-    except ValueError:
-        return None
+SSH_PORT = 22
 
 
 def network_text(value):
     """'network/prefix' text of an address or network (None if it is neither)."""
-    network = _network(value)
-    return None if network is None else network.with_prefixlen
-
-
-def _address(value):
     try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
+        return inputs.parse_network(value)
+    except inputs.InputError:
         return None
-    # sshd sees an IPv4 client of a dual-stack listener as IPv4 (OpenSSH normalises it).
-    mapped = getattr(address, "ipv4_mapped", None)
-    return mapped or address
 
 
 def in_any_network(address, networks):
     """Whether the address lies in one of the networks (texts; invalid ones never match)."""
-    address = _address(address) if isinstance(address, str) else None
-    if address is None:
-        return False
-    return any(address in network for network in map(_network, networks) if network is not None)
-
-
-def _truncate(text, length=40):
-    return text if len(text) <= length + 5 else text[:length - 3] + "..."
+    return inputs.address_in_networks(address, networks)
 
 
 def _unique(items):
@@ -77,55 +50,39 @@ def _unique(items):
     return seen
 
 
-def input_problems(sources_by_variable, users, key_types, permit_open):
-    """Every problem with the role's inputs, as messages that say what to fix (empty: none).
+def _decode(text):
+    try:
+        return base64.b64decode(text.strip(), validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return ""
 
-    sources_by_variable: variable name -> its list of addresses or networks.
-    users: oth_admin_users. key_types: ssh_access_key_types. permit_open: ssh_access_permit_open.
-    """
-    problems = []
-    for variable, values in sources_by_variable.items():
-        for value in values or []:
-            if _network(value) is None:
-                problems.append(
-                    "{0}: '{1}' is not an IPv4/IPv6 address or network in CIDR form (host bits "
-                    "must be zero: 10.0.0.0/24, not 10.0.0.5/24). Fix the value in your "
-                    "inventory.".format(variable, value))
 
-    names = [user.get("name") for user in users]
-    for user in users:
-        name = user.get("name")
-        keys = user.get("authorized_keys") or []
-        if (not isinstance(name, str) or not _LOGIN_NAME_RE.match(name) or name == "root"
-                or names.count(name) != 1 or (not keys and user.get("state", "present") != "absent")):
-            problems.append(
-                "oth_admin_users: entry '{0}' is invalid: the name must be a lower-case login "
-                "name other than root, listed once, and a present account needs at least one key "
-                "in authorized_keys (use state: absent to retire it).".format(name))
+def _key_set(text):
+    """The (type, base64) pairs of an authorized_keys text; options and comments do not matter."""
+    keys = set()
+    for line in text.splitlines():
+        fields = line.split()
+        for index, field in enumerate(fields[:-1]):
+            if fields[index + 1].startswith("AAAA"):
+                keys.add((field, fields[index + 1]))
+                break
+    return keys
 
-    key_re = re.compile(r"^(\S+\s+)?({0})\s+AAAA[A-Za-z0-9+/]+={{0,3}}(\s.*)?$".format(
-        "|".join(re.escape(key_type) for key_type in key_types)))
-    for user in users:
-        for key in user.get("authorized_keys") or []:
-            if not isinstance(key, str) or not key_re.search(key):
-                problems.append(
-                    "oth_admin_users[{0}].authorized_keys: '{1}' is not an accepted public key. "
-                    "Give one OpenSSH public key line per entry, '<type> <base64> [comment]', with "
-                    "type one of {2} (set ssh_access_key_types to accept others).".format(
-                        user.get("name"), _truncate(str(key)), ", ".join(key_types)))
 
-    for target in permit_open:
-        if not isinstance(target, str) or not _PERMIT_OPEN_RE.match(target):
-            problems.append(
-                "ssh_access_permit_open: '{0}' is not host:port (IPv6 as [addr]:port). Fix the "
-                "value, or leave the list empty to let the jump host forward anywhere.".format(target))
-    return problems
+def ssh_peers(rules):
+    """The sources the firewall admits to sshd: inbound TCP rules whose port (or range) covers 22.
+
+    One test of "is this SSH" for the firewall and sshd alike, so a flow giving 20-30/tcp admits
+    its sources to sshd as it does through the firewall."""
+    return _unique([rule["peer"] for rule in rules
+                    if rule.get("direction") == "in" and rule.get("protocol") == "tcp"
+                    and inputs.covers_port([rule.get("port")], SSH_PORT)])
 
 
 def _is_jump_host(override, host, own_address, bastion):
     """The host forwards connections when told so, or when it is the bastion by name or address."""
-    if override is not None:
-        return bool(override)
+    if override is not None and override != "":
+        return inputs.parse_bool(override)
     items = [str(item).strip() for item in ([bastion] if isinstance(bastion, str) else bastion)]
     return host in items or bool(own_address) and in_any_network(own_address, items)
 
@@ -134,22 +91,31 @@ def admission(ssh_peers, host_lines, users, management_user, management_sources,
               permit_root_login, jump_host, host, own_address, bastion):
     """Whom sshd admits on this host, whom it retires, and how this run could lock itself out.
 
-    ssh_peers: the sources the firewall admits to port 22 ('any' for everyone).
+    ssh_peers: the sources the firewall admits to port 22 ('any' for everyone), or the host's
+        firewall rules, of which those that admit SSH are taken (see ssh_peers()).
     host_lines: the read of the host (tasks/read_host.yml): the login, SSH_CONNECTION, four
-        algorithm lines, the staff group's entry, sshd_config's stat and content, then passwd.
+        algorithm lines, the staff group's entry, sshd_config's stat and content, the login's
+        authorized_keys (base64), then passwd.
     The other arguments are the role's variables of those names; ``host`` is the inventory name.
 
     Returns a dict: sources_net, management_net, present_users, jump_host, login_user, client,
     manager, retired, and problems (messages; empty when the run keeps its own way in).
     """
+    if any(isinstance(peer, dict) for peer in ssh_peers):
+        ssh_peers = globals()["ssh_peers"](ssh_peers)
+    allow_controller = inputs.parse_bool(allow_controller)
+    permit_root_login = inputs.parse_bool(permit_root_login)
     login_user = host_lines[0] if host_lines else ""
     connection = (host_lines[1] if len(host_lines) > 1 else "").split()
     client = connection[0] if connection else ""
     group_fields = (host_lines[6] if len(host_lines) > 6 else "").split(":") + ["", "", "", ""]
     members = [member for member in group_fields[3].split(",") if member]
-    accounts = {line.split(":", 1)[0] for line in host_lines[9:] if line}
+    login_keys = _key_set(_decode(host_lines[9] if len(host_lines) > 9 else ""))
+    accounts = {line.split(":", 1)[0] for line in host_lines[10:] if line}
 
-    present = [user for user in users if user.get("state", "present") == "present"]
+    # sudo as a real boolean: the sudoers template tests it, and "false" must not grant root.
+    present = [dict(user, sudo=inputs.parse_bool(user.get("sudo", False)))
+               for user in users if user.get("state", "present") == "present"]
     present_names = [user["name"] for user in present]
     listed_absent = [user["name"] for user in users if user.get("state", "present") == "absent"]
 
@@ -170,6 +136,23 @@ def admission(ssh_peers, host_lines, users, management_user, management_sources,
             "Ansible manages this host as '{0}', which this run would lock out ({1}). Connect as a "
             "sudo user (ansible_user), or set ssh_access_permit_root_login: true for a first "
             "install.".format(manager, reason))
+    # The account this run logs in with may be listed (staff who run Ansible themselves), but
+    # never so that the run replaces the key it may be using or takes its sudo away.
+    for user in present:
+        if user["name"] not in (manager, login_user) or not (client or user["name"] == manager):
+            continue
+        dropped = login_keys - _key_set("\n".join(user.get("authorized_keys") or []))
+        if user["name"] == login_user and dropped or not user["sudo"]:
+            problems.append(
+                "Ansible logs in to this host as '{0}', which oth_admin_users lists {1}: the run would "
+                "{2} and lock itself out. Nothing was changed. List all of its current keys and "
+                "sudo: true, remove '{0}' from oth_admin_users, or run as another account "
+                "(ansible_user).".format(
+                    user["name"],
+                    "without {0} of its current keys".format(len(dropped)) if user["name"] == login_user and dropped
+                    else "without sudo: true",
+                    "replace its authorized_keys with the listed ones" if user["name"] == login_user and dropped
+                    else "take its sudo away"))
     if client and not ((login_user == manager and in_any_network(client, management_net))
                        or (login_user in present_names and in_any_network(client, sources_net))):
         problems.append(

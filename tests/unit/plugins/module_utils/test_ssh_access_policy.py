@@ -1,76 +1,24 @@
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""module_utils/ssh_access_policy: the ssh_access role's input checks and its lock-out guards."""
+"""module_utils/ssh_access_policy: whom the ssh_access role admits, and its lock-out guards (its
+inputs are checked by module_utils/inputs.py, see test_inputs.py)."""
 
 from __future__ import annotations
+
+import base64
 
 import pytest
 
 from ansible_collections.oth.stack.plugins.module_utils.ssh_access_policy import (
     admission,
     in_any_network,
-    input_problems,
+    ssh_peers,
 )
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0xdFpZ2mTqv7Vv8yjq3Qzj2Jm3kZ6GQWnq9lQeY2ab alice@laptop"
 TYPES = ["ssh-ed25519", "ssh-rsa"]
 ALICE = {"name": "alice", "authorized_keys": [KEY], "sudo": True}
 STAFF_NET = ("203.0.113.10/32",)
-
-
-def problems(sources=None, users=(ALICE,), permit_open=()):
-    return input_problems(sources or {"oth_admin_sources": list(STAFF_NET)}, list(users), TYPES, list(permit_open))
-
-
-def test_good_inputs_have_no_problem():
-    assert problems({"oth_admin_sources": ["203.0.113.10", "10.0.0.0/24", "2001:db8::/32"],
-                     "ssh_access_management_sources": []},
-                    permit_open=["10.0.0.11:22", "[2001:db8::1]:22", "app1:*"]) == []
-
-
-@pytest.mark.parametrize("value", ["10.0.0.5/24", "300.1.1.1/32", "lb1", "", "10.0.0.0/33", 42])
-def test_a_bad_source_is_named_with_its_variable(value):
-    found = problems({"ssh_access_management_sources": [value]})
-    assert found == ["ssh_access_management_sources: '{0}' is not an IPv4/IPv6 address or network in "
-                     "CIDR form (host bits must be zero: 10.0.0.0/24, not 10.0.0.5/24). Fix the value "
-                     "in your inventory.".format(value)]
-
-
-@pytest.mark.parametrize("user", [
-    {"name": "root", "authorized_keys": [KEY]},
-    {"name": "Alice", "authorized_keys": [KEY]},
-    {"name": "bob", "authorized_keys": []},
-    {"name": "bob"},
-])
-def test_a_bad_account_is_refused(user):
-    assert problems(users=[user])[0].startswith("oth_admin_users: entry '{0}' is invalid".format(user["name"]))
-
-
-def test_an_account_listed_twice_is_refused_and_a_retired_one_needs_no_key():
-    assert len(problems(users=[ALICE, ALICE])) == 2
-    assert problems(users=[{"name": "bob", "state": "absent"}]) == []
-
-
-@pytest.mark.parametrize("key", ["ssh-dss AAAAB3NzaC1kc3MAAACBAP mallory@x", "mallory's password",
-                                 "ssh-ed25519 not-base64"])
-def test_a_key_of_another_type_or_no_key_is_refused(key):
-    found = problems(users=[{"name": "mallory", "authorized_keys": [key]}])
-    assert len(found) == 1
-    assert found[0].startswith("oth_admin_users[mallory].authorized_keys: '")
-    assert "with type one of ssh-ed25519, ssh-rsa" in found[0]
-
-
-def test_a_key_with_options_is_accepted():
-    assert problems(users=[{"name": "alice", "authorized_keys": ['from="10.0.0.0/8" ' + KEY]}]) == []
-
-
-def test_a_bad_forwarding_target_is_refused():
-    assert problems(permit_open=["10.0.0.11"])[0].startswith("ssh_access_permit_open: '10.0.0.11' is not host:port")
-
-
-def test_every_problem_is_reported_at_once():
-    assert len(problems({"oth_admin_sources": ["10.0.0.5/24"]}, users=[{"name": "root", "authorized_keys": ["x"]}],
-                        permit_open=["x"])) == 4
 
 
 def test_in_any_network():
@@ -80,10 +28,11 @@ def test_in_any_network():
     assert not in_any_network("", ["0.0.0.0/0"])
 
 
-def read(login="deploy", client="10.89.0.1", members="", accounts=("deploy", "alice")):
+def read(login="deploy", client="10.89.0.1", members="", accounts=("deploy", "alice"), login_keys=(KEY,)):
     connection = "{0} 50000 10.89.0.2 22".format(client) if client else ""
-    return ([login, connection, "kex", "cipher", "mac", "sig", "oth-staff:x:999:" + members, "root:root:644", "b64"]
-            + ["{0}:x:1000:1000::/home/{0}:/bin/bash".format(name) for name in accounts])
+    keys = base64.b64encode("".join(key + "\n" for key in login_keys).encode()).decode()
+    return ([login, connection, "kex", "cipher", "mac", "sig", "oth-staff:x:999:" + members, "root:root:644", "b64",
+             keys] + ["{0}:x:1000:1000::/home/{0}:/bin/bash".format(name) for name in accounts])
 
 
 def admit(lines=None, peers=STAFF_NET, users=(ALICE,), management_user="", management_sources=(),
@@ -146,3 +95,42 @@ def test_accounts_of_the_staff_group_no_longer_listed_are_retired_if_they_exist(
 ])
 def test_the_jump_host(kwargs, expected):
     assert admit(**kwargs)["jump_host"] is expected
+
+
+OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH5ob3RoZXJrZXlvdGhlcmtleW90aGVya2V5b3RoZXJr deploy@ci"
+
+
+def test_the_login_account_listed_as_staff_keeps_its_key_and_its_sudo():
+    # Listed with other keys, its authorized_keys would be replaced: the run refuses instead.
+    deploy = {"name": "deploy", "authorized_keys": [OTHER_KEY], "sudo": True}
+    found = admit(users=[ALICE, deploy], management_sources=["10.89.0.0/24"])["problems"]
+    assert len(found) == 1 and "'deploy', which oth_admin_users lists without 1 of its current keys" in found[0]
+    # With its current key among the listed ones, nothing is lost.
+    assert admit(users=[ALICE, dict(deploy, authorized_keys=[OTHER_KEY, 'from="10.0.0.0/8" ' + KEY])],
+                 management_sources=["10.89.0.0/24"])["problems"] == []
+    # Without sudo, become would fail from then on.
+    found = admit(users=[ALICE, dict(deploy, authorized_keys=[KEY], sudo="false")],
+                  management_sources=["10.89.0.0/24"])["problems"]
+    assert len(found) == 1 and "lists without sudo: true" in found[0]
+    # A management account other than the login (ssh_access_management_user) keeps its sudo too.
+    found = admit(users=[ALICE, dict(deploy, sudo=False)], management_user="deploy",
+                  lines=read(login="alice", client="203.0.113.10"))["problems"]
+    assert any("'deploy', which oth_admin_users lists without sudo" in problem for problem in found)
+
+
+def test_sudo_and_the_switches_are_read_as_booleans():
+    policy = admit(users=[dict(ALICE, sudo="false"), {"name": "bob", "authorized_keys": [KEY], "sudo": "yes"}],
+                   management_sources=["10.89.0.0/24"])
+    assert [user["sudo"] for user in policy["present_users"]] == [False, True]
+    # "false" as a string, as an INI inventory gives it: no root login, no controller exception.
+    assert admit(allow_controller="false", peers=STAFF_NET)["problems"]
+    assert admit(jump_host="no", host="lb1")["jump_host"] is False
+
+
+def test_a_range_covering_22_is_an_ssh_flow_for_sshd_as_for_the_firewall():
+    rules = [{"direction": "in", "protocol": "tcp", "port": "20-30", "peer": "192.0.2.0/24"},
+             {"direction": "in", "protocol": "udp", "port": "22", "peer": "192.0.2.9/32"},
+             {"direction": "out", "protocol": "tcp", "port": "22", "peer": "192.0.2.8/32"},
+             {"direction": "in", "protocol": "tcp", "port": "443", "peer": "any"}]
+    assert ssh_peers(rules) == ["192.0.2.0/24"]
+    assert admit(peers=rules, management_sources=["10.89.0.0/24"])["sources_net"] == ["192.0.2.0/24"]
