@@ -556,6 +556,65 @@ def _check_strength(cert):
     return errors
 
 
+# What browsers and the CA/Browser Forum accept for a public TLS server (see the haproxy README,
+# "What public clients refuse"): NIST curves only, no DSA or EdDSA leaf, at most 398 days.
+PUBLIC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
+MAX_PUBLIC_VALIDITY_DAYS = 398
+
+
+def _check_public_use(leaf, certs):
+    """Errors for what public clients refuse in the server certificate and the CAs above it,
+    warnings for what only some refuse."""
+    errors, warns = [], []
+    key = leaf.cert.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name not in PUBLIC_CURVES:
+        errors.append("{0} has a key on the curve {1}, which browsers do not accept for TLS: reissue it "
+                      "with a P-256 or P-384 key, or RSA of 2048 bits or more".format(leaf.describe(), key.curve.name))
+    elif isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+        errors.append("{0} has an EdDSA key, which browsers do not accept in TLS server certificates: "
+                      "reissue it with a P-256 key or RSA".format(leaf.describe()))
+    elif not isinstance(key, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
+        errors.append("{0} has a {1} key, which TLS clients refuse: reissue it with a P-256 key or RSA"
+                      .format(leaf.describe(), _key_description(key)))
+    basic = _extension(leaf.cert, x509.BasicConstraints)
+    if basic is not None and basic.ca:
+        errors.append("{0} is a CA certificate (basicConstraints CA:TRUE), which clients refuse as a "
+                      "server certificate: put the server certificate the CA issued for the name "
+                      "in its place".format(leaf.describe()))
+    usage = _extension(leaf.cert, x509.ExtendedKeyUsage)
+    if usage is not None and not ({x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
+                                   x509.oid.ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(usage)):
+        errors.append("{0} is not for TLS servers: its extendedKeyUsage lacks serverAuth, so clients "
+                      "refuse it; reissue it with serverAuth (a TLS web server certificate)"
+                      .format(leaf.describe()))
+    key_usage = _extension(leaf.cert, x509.KeyUsage)
+    if key_usage is not None and not (key_usage.digital_signature or (
+            isinstance(key, rsa.RSAPublicKey) and key_usage.key_encipherment)):
+        errors.append("{0} has a keyUsage without digitalSignature, so TLS clients cannot use its key: "
+                      "reissue it with digitalSignature".format(leaf.describe()))
+    not_before, not_after = _validity(leaf.cert)
+    if (not_after - not_before).days > MAX_PUBLIC_VALIDITY_DAYS:
+        warns.append("{0} is valid for {1} days; browsers refuse publicly trusted server certificates "
+                     "valid for more than {2} days (a private CA's are accepted): if this one is public, "
+                     "reissue it for a shorter time".format(leaf.describe(), (not_after - not_before).days,
+                                                           MAX_PUBLIC_VALIDITY_DAYS))
+    # pathLenConstraint: how many CA certificates may follow below a CA on the path to the leaf.
+    cas = certs[1:]
+    for position, ca in enumerate(cas):
+        constraint = _extension(ca.cert, x509.BasicConstraints)
+        below = sum(1 for other in cas[:position] if other.cert.subject != other.cert.issuer)
+        if constraint is not None and constraint.path_length is not None and below > constraint.path_length:
+            errors.append("{0} allows {1} CA certificate(s) below it (pathLenConstraint) but the chain has "
+                          "{2}: clients refuse the path; use the chain the CA publishes for this "
+                          "certificate".format(ca.describe(), constraint.path_length, below))
+        ca_usage = _extension(ca.cert, x509.ExtendedKeyUsage)
+        if ca_usage is not None and not ({x509.oid.ExtendedKeyUsageOID.SERVER_AUTH,
+                                          x509.oid.ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(ca_usage)):
+            warns.append("{0} limits its extendedKeyUsage to purposes without serverAuth; browsers that "
+                         "enforce it on the chain refuse the server certificate".format(ca.describe()))
+    return errors, warns
+
+
 def _check_name(leaf, server_name):
     san = _extension(leaf.cert, x509.SubjectAlternativeName)
     if san is None:
@@ -648,6 +707,9 @@ def check_bundle(text, server_name=None, expiry_warning_days=30, now=None):
         warns += date_warnings
     if certs:
         errors += _check_name(certs[0], server_name)
+        use_errors, use_warnings = _check_public_use(certs[0], certs)
+        errors += use_errors
+        warns += use_warnings
     infos = [_block_info(b, _role(b, certs)) for b in blocks]
     first_expiry = min((_validity(c.cert)[1] for c in certs), default=None)
     days = None if first_expiry is None else (first_expiry - now).days

@@ -188,6 +188,9 @@ def test_nodes_forward_nothing():
 
 # ---- inputs -------------------------------------------------------------------------------
 
+# A well-formed key nobody holds.
+OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl eve@laptop"
+
 BAD_INPUTS = {
     "dsa-key": (
         {"oth_admin_users": [{"name": "mallory", "authorized_keys": ["ssh-dss AAAAB3NzaC1kc3MAAACBAP mallory@x"]}]},
@@ -197,8 +200,25 @@ BAD_INPUTS = {
         {"oth_admin_users": [{"name": "mallory", "authorized_keys": ["mallory's password"]}]},
         "oth_admin_users[mallory].authorized_keys",
     ),
-    "host-bits-in-cidr": ({"oth_admin_sources": ["10.0.0.5/24"]}, "oth_admin_sources: '10.0.0.5/24'"),
-    "not-an-address": ({"oth_admin_sources": ["300.1.1.1/32"]}, "oth_admin_sources: '300.1.1.1/32'"),
+    "host-bits-in-cidr": ({"oth_admin_sources": ["10.0.0.5/24"]},
+                          "oth_admin_sources[0]: '10.0.0.5/24' has host bits set"),
+    "not-an-address": ({"oth_admin_sources": ["300.1.1.1/32"]}, "oth_admin_sources[0]: '300.1.1.1/32'"),
+    "address-with-port": ({"oth_admin_sources": ["52.30.207.215:22"]}, "looks like address:port"),
+    # A newline would add lines to sshd_config and sudoers that sshd -t and visudo accept.
+    "newline-in-a-name": (
+        {"oth_admin_users": [{"name": "eve\nroot", "authorized_keys": [OTHER_KEY], "sudo": True}]},
+        "oth_admin_users[0].name: 'eve\\nroot' holds a newline"),
+    "newline-in-a-key": (
+        {"oth_admin_users": [{"name": "eve", "authorized_keys": [OTHER_KEY + "\n" + OTHER_KEY]}]},
+        "oth_admin_users[eve].authorized_keys[0]"),
+    "sudo-as-a-word": ({"oth_admin_users": [{"name": "eve", "authorized_keys": [OTHER_KEY], "sudo": "nope"}]},
+                       "oth_admin_users[eve].sudo: 'nope' is not a boolean"),
+    "root-login-as-a-word": ({"ssh_access_permit_root_login": "sometimes"},
+                             "ssh_access_permit_root_login: 'sometimes' is not a boolean"),
+    # The login account listed as staff with another key: its own key would be replaced.
+    "login-account-listed-with-other-keys": (
+        {"oth_admin_users": [{"name": "deploy", "authorized_keys": [OTHER_KEY], "sudo": True}]},
+        "'deploy', which oth_admin_users lists without 1 of its current keys"),
     # The lock-out guards: the run logs in as deploy from the controller, which is no admin source.
     "controller-not-admitted": (
         {"ssh_access_allow_controller": False, "firewall_management_sources": []},

@@ -93,10 +93,11 @@ def live_state(lb):
             "master": master_pid(lb)}
 
 
-def converge(tmp_path, **extra_vars):
-    """ansible-playbook converge.yml against the scenario, with extra vars; returns the run."""
+def converge(tmp_path, *options, **extra_vars):
+    """ansible-playbook converge.yml against the scenario, with options (such as -vvv) and extra
+    vars; returns the run."""
     cmd = [str(pathlib.Path(sys.executable).with_name("ansible-playbook")),
-           "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(SCENARIO / "converge.yml")]
+           "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(SCENARIO / "converge.yml"), *options]
     if extra_vars:
         vars_file = tmp_path / "extra-vars.json"
         vars_file.write_text(json.dumps(extra_vars))

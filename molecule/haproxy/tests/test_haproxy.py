@@ -165,7 +165,17 @@ def test_bundle_with_a_chain_from_another_ca_is_refused(internet, lb, tmp_path):
      'haproxy_acme_backend names the backend "no-such-backend", which is not defined'),
     # A raw blob smuggled into a hook: one directive per list item, or nothing.
     ({"haproxy_https_directives": ["http-request deny\nfrontend sneaky"]},
-     "haproxy_https_directives must be a list of one-line HAProxy directives"),
+     "haproxy_https_directives[0]: 'http-request deny\\nfrontend sneaky' holds a newline"),
+    # The hostile shapes the input layer refuses before anything is installed or written.
+    ({"haproxy_https_directives": ["http-request deny # if { src 10.0.0.0/8 }"]}, "holds '#'"),
+    ({"oth_fqdn": "telehealth.oth-lab.test\nbind :8080"}, "haproxy_server_name: "),
+    ({"haproxy_backend_port": "80:80"}, "haproxy_backend_port: '80:80' is not a TCP/UDP port"),
+    ({"oth_internal_ip": "10.0.0.5:80"}, ".oth_internal_ip: '10.0.0.5:80' looks like address:port"),
+    ({"oth_internal_ip": ["10.0.0.5"]}, ".oth_internal_ip: ['10.0.0.5'] is a list of 1 items"),
+    ({"haproxy_hsts_enabled": "nope"}, "haproxy_hsts_enabled: 'nope' is not a boolean"),
+    ({"haproxy_backends": [{"name": "acme", "servers": [{"name": "r", "address": "127.0.0.1\n    server x 10.0.0.9",
+                                                         "port": 8888}]}]},
+     "haproxy_backends[0].servers[0].address: "),
 ])
 def test_bad_variable_fails_before_the_host_changes(internet, lb, tmp_path, extra_vars, message):
     before, serial = live_state(lb), internet.served_serial()
@@ -213,3 +223,44 @@ def test_config_rejected_by_haproxy_leaves_live_config_and_new_bundle_out(intern
     assert run.returncode == 0, run.stdout + run.stderr
     assert wait_for(lambda: internet.served_serial() == file_serial(pki), timeout=10)
     assert lb.file(LIVE_BUNDLE).sha256sum != before["bundle"]
+
+
+def _key_shapes(key_pem):
+    """The private key as operators paste it wrong: blanks for line breaks, escaped newlines,
+    indented (a YAML block gone wrong), cut short, glued to the certificate, the body alone."""
+    lines = key_pem.strip().splitlines()
+    body = "".join(lines[1:-1])
+    return {
+        "one-line": " ".join(lines),
+        "escaped-newlines": "\\n".join(lines) + "\\n",
+        "indented": "\n".join("  " + line for line in lines) + "\n",
+        "truncated": "\n".join(lines[:-3]) + "\n",
+        "glued": key_pem.strip() + "-----BEGIN CERTIFICATE-----\n",
+        "body-alone": body,
+        "as-a-list": lines,
+    }
+
+
+def test_a_key_in_any_wrong_shape_is_refused_and_never_printed(internet, lb, pki, tmp_path):
+    key_pem = read(pki / "server.key")
+    secret_lines = [line for line in key_pem.strip().splitlines()[1:-1] if len(line) >= 16]
+    before, serial = live_state(lb), internet.served_serial()
+    for shape, value in _key_shapes(key_pem).items():
+        run = converge(tmp_path, "-vvv", oth_tls_private_key=value)
+        _refused(run, internet, lb, before, serial)
+        assert "haproxy_tls_private_key" in run.output, (shape, run.output[-2000:])
+        raw = run.stdout + run.stderr
+        leaked = [line for line in secret_lines if line[:16] in raw or line[:16] in run.output]
+        assert not leaked, "%s: key material in the output" % shape
+
+
+def test_a_quoted_false_switches_off(internet, lb, tmp_path):
+    """INI inventories and -e hand booleans over as text: "false" means false."""
+    try:
+        run = converge(tmp_path, haproxy_hsts_enabled="false")
+        assert run.returncode == 0, run.output[-3000:]
+        assert "strict-transport-security" not in internet.curl(f"https://{FQDN}/", "-D", "-", "-o", "/dev/null").stdout.lower()
+    finally:
+        run = converge(tmp_path)
+    assert run.returncode == 0, run.output[-3000:]
+    assert "strict-transport-security" in internet.curl(f"https://{FQDN}/", "-D", "-", "-o", "/dev/null").stdout.lower()

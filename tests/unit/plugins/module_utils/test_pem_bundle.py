@@ -10,7 +10,8 @@ import base64
 import datetime
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 
 from ansible_collections.oth.stack.plugins.module_utils import pem_bundle as pb
 
@@ -511,3 +512,68 @@ def test_outline_shows_public_data_only(pki):
     assert lines[1].startswith("block 2: CERTIFICATE (leaf) subject=CN=www.example.test")
     assert len(lines) == 4
     assert not any(line in pb.outline(text) for line in body_lines(pki.leaf_rsa.key_pem()))
+
+
+# ---- what public clients refuse in a server certificate ---------------------------------------
+
+def _leaf(pki, key=None, ca=False, eku=None, path_length=None, issuer=None, days=90, digital_signature=True,
+          cn="www.example.test"):
+    """A server certificate for www.example.test with the given oddities, under the intermediate."""
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    issuer = issuer or pki.intermediate
+    key = key or _ec.generate_private_key(_ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateBuilder()
+               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+               .issuer_name(issuer.cert.subject).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=days))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length if ca else None), critical=True)
+               .add_extension(x509.KeyUsage(digital_signature=digital_signature, content_commitment=False,
+                                            key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                            key_cert_sign=ca, crl_sign=ca, encipher_only=False,
+                                            decipher_only=False), critical=True)
+               .add_extension(x509.SubjectAlternativeName([x509.DNSName("www.example.test")]), critical=False))
+    if eku is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([getattr(ExtendedKeyUsageOID, name) for name in eku]),
+                                        critical=False)
+    cert = builder.sign(issuer.key, hashes.SHA256())
+    return type(pki.root)(cert, key)
+
+
+def _report(pki, leaf, *chain):
+    return check(pki.bundle(leaf, *(chain or (pki.intermediate, pki.root))), server_name="www.example.test")
+
+
+def test_a_leaf_that_is_a_ca_is_refused(pki):
+    assert_error(_report(pki, _leaf(pki, ca=True)), "is a CA certificate (basicConstraints CA:TRUE)")
+
+
+def test_a_leaf_without_server_auth_is_refused_with_it_it_is_fine(pki):
+    assert_error(_report(pki, _leaf(pki, eku=["CLIENT_AUTH"])), "its extendedKeyUsage lacks serverAuth")
+    assert _report(pki, _leaf(pki, eku=["SERVER_AUTH", "CLIENT_AUTH"]))["ok"]
+
+
+def test_unsuitable_key_types_are_refused(pki):
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec, ed25519 as _ed25519
+    assert_error(_report(pki, _leaf(pki, key=_ec.generate_private_key(_ec.SECP256K1()))), "curve secp256k1")
+    assert_error(_report(pki, _leaf(pki, key=_ed25519.Ed25519PrivateKey.generate())), "EdDSA key")
+    assert _report(pki, _leaf(pki, key=_ec.generate_private_key(_ec.SECP384R1())))["ok"]
+
+
+def test_a_key_usage_without_digital_signature_is_refused(pki):
+    assert_error(_report(pki, _leaf(pki, digital_signature=False)), "keyUsage without digitalSignature")
+
+
+def test_a_path_length_violation_is_refused(pki):
+    limited = _leaf(pki, ca=True, path_length=0, issuer=pki.root, cn="Limited CA")  # allows no CA below it
+    below = _leaf(pki, ca=True, issuer=limited, cn="Below CA")
+    leaf = _leaf(pki, issuer=below)
+    assert_error(_report(pki, leaf, below, limited, pki.root), "allows 0 CA certificate(s) below it")
+
+
+def test_a_very_long_validity_is_a_warning(pki):
+    report = _report(pki, _leaf(pki, days=825))
+    assert report["ok"]
+    assert any("valid for 826 days" in warning and "398" in warning for warning in report["warnings"])
