@@ -15,11 +15,11 @@ __metaclass__ = type
 from ansible_collections.oth.stack.plugins.module_utils import ssh_access_policy
 
 
-def ssh_access_admission(ssh_peers, host_lines, users, management_user, management_sources,
+def ssh_access_admission(ssh_peers, host_state, users, management_user, management_sources,
                          allow_controller, permit_root_login, jump_host, host, own_address, bastion):
     """See ssh_access_policy.admission; the role's tasks/management_path.yml shows the call."""
     return ssh_access_policy.admission(
-        list(ssh_peers), list(host_lines), list(users), management_user or "",
+        list(ssh_peers), dict(host_state), list(users), management_user or "",
         list(management_sources), allow_controller, permit_root_login, jump_host,
         host, own_address or "", bastion)
 

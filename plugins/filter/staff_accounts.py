@@ -9,29 +9,24 @@ name: staff_accounts_as_wanted
 short_description: The staff accounts and key files that need no change
 version_added: 0.1.0
 description:
-- Reads what C(oth.stack.ssh_access) printed about each listed staff account (its shadow entry,
-  its groups, whether its home exists, its C(authorized_keys) in base64; four lines per account)
-  and returns the names whose account, resp. key file, is already as the role's
+- Reads what M(oth.stack.host_state) returned about each listed staff account (shell, groups,
+  whether its home exists, password lock, expiry, C(authorized_keys)) and returns the names whose
+  account, resp. key file, is already as the role's
   M(ansible.builtin.user) and M(ansible.posix.authorized_key) calls would leave it.
 - The role skips those calls for them. Anything unexpected counts as different, so the module
   runs and decides.
 author:
 - oth.stack contributors
-positional: users, passwd, shell, staff_group
+positional: users, shell, staff_group
 options:
   _input:
-    description: The lines read from the host.
-    type: list
-    elements: str
+    description: The C(state.accounts) of M(oth.stack.host_state), account name to its state.
+    type: dict
     required: true
   users:
     description: The listed accounts, each with C(name) and C(authorized_keys).
     type: list
     elements: dict
-    required: true
-  passwd:
-    description: Account name to its /etc/passwd fields.
-    type: dict
     required: true
   shell:
     description: The login shell staff accounts get.
@@ -48,7 +43,7 @@ EXAMPLES = r"""
   ansible.builtin.user:
     name: "{{ item.name }}"
   loop: "{{ users }}"
-  when: item.name not in (read.stdout_lines | oth.stack.staff_accounts_as_wanted(users, passwd, '/bin/bash', 'oth-staff')).accounts
+  when: item.name not in (read.state.accounts | oth.stack.staff_accounts_as_wanted(users, '/bin/bash', 'oth-staff')).accounts
 """
 
 RETURN = r"""
@@ -61,8 +56,8 @@ _value:
 from ansible_collections.oth.stack.plugins.module_utils.staff_accounts import accounts_as_wanted
 
 
-def staff_accounts_as_wanted(read_lines, users, passwd, shell, staff_group):
-    return accounts_as_wanted(list(read_lines), list(users), dict(passwd), shell, staff_group)
+def staff_accounts_as_wanted(accounts, users, shell, staff_group):
+    return accounts_as_wanted(dict(accounts), list(users), shell, staff_group)
 
 
 class FilterModule:

@@ -20,9 +20,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import binascii
-
 from ansible_collections.oth.stack.plugins.module_utils import inputs
 
 ANY_NETWORKS = ["0.0.0.0/0", "::/0"]
@@ -48,13 +45,6 @@ def _unique(items):
         if item not in seen:
             seen.append(item)
     return seen
-
-
-def _decode(text):
-    try:
-        return base64.b64decode(text.strip(), validate=True).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        return ""
 
 
 def _key_set(text):
@@ -87,16 +77,15 @@ def _is_jump_host(override, host, own_address, bastion):
     return host in items or bool(own_address) and in_any_network(own_address, items)
 
 
-def admission(ssh_peers, host_lines, users, management_user, management_sources, allow_controller,
-              permit_root_login, jump_host, host, own_address, bastion):
+def admission(ssh_peers, host, users, management_user, management_sources, allow_controller,
+              permit_root_login, jump_host, host_name, own_address, bastion):
     """Whom sshd admits on this host, whom it retires, and how this run could lock itself out.
 
     ssh_peers: the sources the firewall admits to port 22 ('any' for everyone), or the host's
         firewall rules, of which those that admit SSH are taken (see ssh_peers()).
-    host_lines: the read of the host (tasks/read_host.yml): the login, SSH_CONNECTION, four
-        algorithm lines, the staff group's entry, sshd_config's stat and content, the login's
-        authorized_keys (base64), then passwd.
-    The other arguments are the role's variables of those names; ``host`` is the inventory name.
+    host: the read of the host (tasks/read_host.yml, module oth.stack.host_state): its ``login``
+        (user, ssh_connection, authorized_keys), ``group`` (the staff group) and ``passwd``.
+    The other arguments are the role's variables of those names; ``host_name`` is the inventory name.
 
     Returns a dict: sources_net, management_net, present_users, jump_host, login_user, client,
     manager, retired, and problems (messages; empty when the run keeps its own way in).
@@ -105,13 +94,13 @@ def admission(ssh_peers, host_lines, users, management_user, management_sources,
         ssh_peers = globals()["ssh_peers"](ssh_peers)
     allow_controller = inputs.parse_bool(allow_controller)
     permit_root_login = inputs.parse_bool(permit_root_login)
-    login_user = host_lines[0] if host_lines else ""
-    connection = (host_lines[1] if len(host_lines) > 1 else "").split()
+    login = host.get("login") or {}
+    login_user = login.get("user", "")
+    connection = str(login.get("ssh_connection", "")).split()
     client = connection[0] if connection else ""
-    group_fields = (host_lines[6] if len(host_lines) > 6 else "").split(":") + ["", "", "", ""]
-    members = [member for member in group_fields[3].split(",") if member]
-    login_keys = _key_set(_decode(host_lines[9] if len(host_lines) > 9 else ""))
-    accounts = {line.split(":", 1)[0] for line in host_lines[10:] if line}
+    members = list((host.get("group") or {}).get("members") or [])
+    login_keys = _key_set(login.get("authorized_keys", ""))
+    accounts = set(host.get("passwd") or {})
 
     # sudo as a real boolean: the sudoers template tests it, and "false" must not grant root.
     present = [dict(user, sudo=inputs.parse_bool(user.get("sudo", False)))
@@ -170,7 +159,7 @@ def admission(ssh_peers, host_lines, users, management_user, management_sources,
         "sources_net": sources_net,
         "management_net": management_net,
         "present_users": present,
-        "jump_host": _is_jump_host(jump_host, host, own_address, bastion),
+        "jump_host": _is_jump_host(jump_host, host_name, own_address, bastion),
         "login_user": login_user,
         "client": client,
         "manager": manager,

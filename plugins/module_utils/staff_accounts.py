@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which staff accounts and key files already are as oth.stack.ssh_access wants them.
 
-The role reads each listed account once, as root (tasks/read_accounts.yml), and skips the
+The role reads each listed account once, as root (module oth.stack.host_state), and skips the
 ansible.builtin.user and ansible.posix.authorized_key calls for the accounts shown here to need
 no change. Each check below mirrors what that module would change; anything not recognised
 counts as different, so the module runs and decides, as it did before.
@@ -12,12 +12,6 @@ counts as different, so the module runs and decides, as it did before.
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-import base64
-import binascii
-
-# The lines tasks/read_accounts.yml prints per account, in this order.
-LINES_PER_ACCOUNT = 4
 
 # Key types written as "type base64 comment" by ansible.posix.authorized_key (see its serialize()).
 _KEY_TYPES = frozenset((
@@ -42,46 +36,33 @@ def authorized_keys_text(keys):
     return "".join(lines)
 
 
-def _decode(text):
-    try:
-        return base64.b64decode(text.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _account_as_wanted(name, passwd, shadow_line, groups_line, home_line, shell, staff_group):
-    entry = passwd.get(name)
-    shadow = shadow_line.split(":")
-    if entry is None or len(entry) < 7 or len(shadow) < 8 or shadow[0] != name:
-        return False
-    expire = shadow[7].strip()
-    return (
-        entry[6] == shell
-        and home_line.strip() == "yes"
-        and staff_group in groups_line.split()
+def _account_as_wanted(account, shell, staff_group):
+    expire = str(account.get("expires", "")).strip()
+    return bool(
+        account.get("exists") and account.get("shadow_found")
+        and account.get("shell") == shell
+        and account.get("home_exists")
+        and staff_group in account.get("groups", [])
         # password_lock: true means a '!' in front of the password field.
-        and shadow[1].startswith("!")
+        and account.get("password_locked")
         # expires: -1 means no expiry date.
         and (expire == "" or expire.lstrip("-").isdigit() and int(expire) < 0)
     )
 
 
-def accounts_as_wanted(read_lines, users, passwd, shell, staff_group):
+def accounts_as_wanted(accounts, users, shell, staff_group):
     """Return {"accounts": [...], "key_files": [...]}: names needing no user, resp. authorized_key call.
 
-    ``read_lines`` are LINES_PER_ACCOUNT lines per entry of ``users`` (getent shadow, id -nG,
-    "yes" when the home exists, the base64 of authorized_keys); ``passwd`` maps a name to its
-    /etc/passwd fields. A short or garbled read makes everything count as different.
+    ``accounts`` is the read of module oth.stack.host_state (name -> state); an account missing
+    from it counts as different.
     """
     result = {"accounts": [], "key_files": []}
-    if len(read_lines) < LINES_PER_ACCOUNT * len(users):
-        return result
-    for index, user in enumerate(users):
+    for user in users:
         name = user["name"]
-        shadow, groups, home, keys = read_lines[index * LINES_PER_ACCOUNT:(index + 1) * LINES_PER_ACCOUNT]
-        if _account_as_wanted(name, passwd, shadow, groups, home, shell, staff_group):
+        account = accounts.get(name) or {}
+        if _account_as_wanted(account, shell, staff_group):
             result["accounts"].append(name)
         wanted = authorized_keys_text(user.get("authorized_keys") or [])
-        if wanted is not None and keys.strip() and _decode(keys) == wanted:
+        if wanted is not None and account.get("exists") and account.get("authorized_keys") == wanted:
             result["key_files"].append(name)
     return result

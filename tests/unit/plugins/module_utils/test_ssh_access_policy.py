@@ -5,8 +5,6 @@ inputs are checked by module_utils/inputs.py, see test_inputs.py)."""
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from ansible_collections.oth.stack.plugins.module_utils.ssh_access_policy import (
@@ -29,10 +27,13 @@ def test_in_any_network():
 
 
 def read(login="deploy", client="10.89.0.1", members="", accounts=("deploy", "alice"), login_keys=(KEY,)):
+    """The host as module oth.stack.host_state reads it for the role (tasks/read_host.yml)."""
     connection = "{0} 50000 10.89.0.2 22".format(client) if client else ""
-    keys = base64.b64encode("".join(key + "\n" for key in login_keys).encode()).decode()
-    return ([login, connection, "kex", "cipher", "mac", "sig", "oth-staff:x:999:" + members, "root:root:644", "b64",
-             keys] + ["{0}:x:1000:1000::/home/{0}:/bin/bash".format(name) for name in accounts])
+    return {"login": {"user": login, "ssh_connection": connection,
+                      "authorized_keys": "".join(key + "\n" for key in login_keys)},
+            "group": {"exists": True, "members": [member for member in members.split(",") if member]},
+            "passwd": {name: {"uid": 1000, "gid": 1000, "home": "/home/" + name, "shell": "/bin/bash"}
+                       for name in accounts}}
 
 
 def admit(lines=None, peers=STAFF_NET, users=(ALICE,), management_user="", management_sources=(),

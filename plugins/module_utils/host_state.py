@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: oth.stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the roles read of a host before they decide what to write, as structured data.
+
+The one place that knows how each item is read (module oth.stack.host_state calls these). Every
+function returns plain data; what is not there reads as empty or ``exists: false``, never as an
+error, because a first run meets a host where nothing exists yet.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import grp
+import hashlib
+import os
+import pwd
+
+SSH_QUERIES = ("kex", "cipher", "mac", "key-sig")
+
+
+def file_state(path, content=False, checksum=False):
+    """owner, group, mode (octal text as stat -c %a prints it), and on request the SHA-256 and
+    the content (base64). A missing file: exists false."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return {"exists": False, "owner": "", "group": "", "mode": "", "sha256": "", "content": ""}
+    state = {"exists": True, "owner": _user_name(info.st_uid), "group": _group_name(info.st_gid),
+             "mode": "%o" % (info.st_mode & 0o7777), "sha256": "", "content": ""}
+    if (content or checksum) and os.path.isfile(path):
+        data = _read(path)
+        if checksum:
+            state["sha256"] = hashlib.sha256(data).hexdigest()
+        if content:
+            state["content"] = base64.b64encode(data).decode("ascii")
+    return state
+
+
+def _read(path):
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _user_name(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _group_name(gid):
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def group_state(name):
+    try:
+        entry = grp.getgrnam(name)
+    except KeyError:
+        return {"exists": False, "members": []}
+    return {"exists": True, "members": list(entry.gr_mem)}
+
+
+def passwd_state():
+    """Every account: name -> {uid, gid, home, shell}."""
+    return {entry.pw_name: {"uid": entry.pw_uid, "gid": entry.pw_gid, "home": entry.pw_dir,
+                            "shell": entry.pw_shell} for entry in pwd.getpwall()}
+
+
+def _authorized_keys(home):
+    path = os.path.join(home, ".ssh", "authorized_keys") if home else ""
+    try:
+        return _read(path).decode("utf-8", "replace") if path else ""
+    except OSError:
+        return ""
+
+
+def account_state(name, shadow_line):
+    """A staff account as ssh_access compares it: the password hash itself is never returned,
+    only whether it is locked and the expiry day."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return {"exists": False, "shell": "", "home": "", "home_exists": False, "groups": [],
+                "password_locked": False, "expires": "", "authorized_keys": ""}
+    shadow = shadow_line.split(":") if shadow_line else []
+    groups = sorted(_group_name(gid) for gid in os.getgrouplist(name, entry.pw_gid))
+    return {"exists": True, "shell": entry.pw_shell, "home": entry.pw_dir,
+            "home_exists": os.path.isdir(entry.pw_dir), "groups": groups,
+            "password_locked": len(shadow) > 1 and shadow[0] == name and shadow[1].startswith("!"),
+            "expires": shadow[7].strip() if len(shadow) > 7 and shadow[0] == name else "",
+            "shadow_found": len(shadow) > 7 and shadow[0] == name,
+            "authorized_keys": _authorized_keys(entry.pw_dir)}
+
+
+def login_state(environ):
+    """The account and connection this run logs in with, and its own authorized_keys."""
+    user = _user_name(os.getuid())
+    home = environ.get("HOME") or _home_of(user)
+    return {"user": user, "ssh_connection": environ.get("SSH_CONNECTION", ""),
+            "authorized_keys": _authorized_keys(home)}
+
+
+def _home_of(user):
+    try:
+        return pwd.getpwnam(user).pw_dir
+    except KeyError:
+        return ""

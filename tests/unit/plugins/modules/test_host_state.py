@@ -1,0 +1,66 @@
+# Copyright: oth.stack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""oth.stack.host_state on this machine: named, structured reads, and no password hash."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import pwd
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.oth.stack.plugins.modules import host_state as module
+
+
+def _run(args, capsys):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit) as exit_info:
+            module.main()
+    return exit_info.value.code, json.loads(capsys.readouterr().out)
+
+
+def test_files_with_stat_content_and_checksum_only_where_asked(tmp_path, capsys):
+    config, bundle, missing = tmp_path / "haproxy.cfg", tmp_path / "site.pem", str(tmp_path / "none")
+    config.write_text("global\n")
+    bundle.write_text("secret key\n")
+    os.chmod(bundle, 0o600)
+    code, out = _run({"files": [str(config), str(bundle), missing], "contents": [str(config)],
+                      "checksums": [str(bundle)]}, capsys)
+    assert code == 0 and out["changed"] is False
+    files = out["state"]["files"]
+    me = pwd.getpwuid(os.getuid()).pw_name
+    assert files[str(config)]["content"] == base64.b64encode(b"global\n").decode()
+    assert files[str(bundle)] == {"exists": True, "owner": me, "group": files[str(bundle)]["group"], "mode": "600",
+                                  "sha256": hashlib.sha256(b"secret key\n").hexdigest(), "content": ""}
+    assert "secret" not in json.dumps(out)
+    assert files[missing]["exists"] is False
+
+
+def test_an_account_never_returns_its_password_hash(capsys):
+    code, out = _run({"accounts": ["root", "no-such-account"], "group": "root", "passwd": True}, capsys)
+    assert code == 0
+    root = out["state"]["accounts"]["root"]
+    assert root["exists"] and root["home"] and "root" in root["groups"]
+    assert set(root) == {"exists", "shell", "home", "home_exists", "groups", "password_locked", "expires",
+                         "shadow_found", "authorized_keys"}
+    assert out["state"]["accounts"]["no-such-account"]["exists"] is False
+    assert out["state"]["group"]["exists"] is True
+    assert out["state"]["passwd"]["root"]["uid"] == 0
+    shadow = open("/etc/shadow").read() if os.access("/etc/shadow", os.R_OK) else ""
+    for line in shadow.splitlines():
+        hashed = line.split(":")[1] if line.count(":") > 1 else ""
+        if len(hashed) > 2:
+            assert hashed not in json.dumps(out)
+
+
+def test_login_and_ssh_algorithms(capsys, monkeypatch):
+    monkeypatch.setenv("SSH_CONNECTION", "10.89.0.1 50000 10.89.0.2 22")
+    code, out = _run({"login": True, "ssh_algorithms": True}, capsys)
+    assert code == 0
+    assert out["state"]["login"]["user"] == pwd.getpwuid(os.getuid()).pw_name
+    assert out["state"]["login"]["ssh_connection"].startswith("10.89.0.1 ")
+    assert set(out["state"]["ssh_algorithms"]) == {"kex", "cipher", "mac", "key-sig"}
