@@ -593,11 +593,11 @@ def _check_public_use(leaf, certs):
         errors.append("{0} has a keyUsage without digitalSignature, so TLS clients cannot use its key: "
                       "reissue it with digitalSignature".format(leaf.describe()))
     not_before, not_after = _validity(leaf.cert)
-    if (not_after - not_before).days > MAX_PUBLIC_VALIDITY_DAYS:
+    days = (not_after - not_before).days
+    if days > MAX_PUBLIC_VALIDITY_DAYS:
         warns.append("{0} is valid for {1} days; browsers refuse publicly trusted server certificates "
                      "valid for more than {2} days (a private CA's are accepted): if this one is public, "
-                     "reissue it for a shorter time".format(leaf.describe(), (not_after - not_before).days,
-                                                           MAX_PUBLIC_VALIDITY_DAYS))
+                     "reissue it for a shorter time".format(leaf.describe(), days, MAX_PUBLIC_VALIDITY_DAYS))
     # pathLenConstraint: how many CA certificates may follow below a CA on the path to the leaf.
     cas = certs[1:]
     for position, ca in enumerate(cas):
