@@ -8,16 +8,12 @@ from), so every error can name the host, the variable and the value the user has
 
 from __future__ import annotations
 
-import re
+from ansible_collections.oth.stack.plugins.module_utils import inputs
 
 try:
     import netaddr
-except ImportError:  # reported by validate_address, where it matters
+except ImportError:  # reported by inputs.parse_address, where it matters
     netaddr = None
-
-# RFC 1123 labels; underscores are accepted because glibc resolves them from /etc/hosts and
-# inventories use them.
-_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 
 
 class HostsEntriesError(ValueError):
@@ -30,34 +26,29 @@ def _origin(source):
 
 def validate_address(value, source):
     """Return the address in canonical form or raise HostsEntriesError naming its origin."""
-    if netaddr is None:
-        raise HostsEntriesError("the Python library netaddr is required on the controller (pip install netaddr)")
-    text = str(value).strip() if value is not None else ""
     where = _origin(source)
-    if not text:
+    if value in (None, ""):
         raise HostsEntriesError("%s is empty; set it to the address the name must resolve to" % where)
-    if "/" in text:
-        raise HostsEntriesError("%s is %r, a network with a prefix length; set a single address such as %r"
-                                % (where, text, text.split("/", maxsplit=1)[0]))
     try:
-        address = netaddr.IPAddress(text, flags=netaddr.INET_PTON)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise HostsEntriesError("%s is %r, which is not an IPv4 or IPv6 address" % (where, text))
+        text = inputs.parse_address(value if isinstance(value, str) else value)
+    except inputs.InputError as error:
+        raise HostsEntriesError("%s is %s, which %s" % (where, inputs.show(value), error))
+    address = netaddr.IPAddress(text)
     if address.value == 0 or address.is_loopback() or address.is_multicast():
         raise HostsEntriesError("%s is %r, which other nodes cannot reach (unspecified, loopback or multicast); "
                                 "set the node's own unicast address" % (where, text))
-    return str(address)
+    return text
 
 
 def validate_name(value, source):
-    text = str(value).strip() if value is not None else ""
     where = _origin(source)
-    if not text or len(text) > 253 or not all(_LABEL.match(label) for label in text.rstrip(".").split(".")):
-        raise HostsEntriesError("%s holds the name %r, which is not a valid host name (letters, digits, '-', "
-                                "'_' and dots, labels of 1 to 63 characters)" % (where, text))
+    try:
+        text = inputs.parse_hostname(value)
+    except inputs.InputError as error:
+        raise HostsEntriesError("%s holds the name %s, which %s" % (where, inputs.show(value), error))
     if is_address(text):
         raise HostsEntriesError("%s holds %r as a name, but it is an address" % (where, text))
-    return text.rstrip(".")
+    return text
 
 
 def is_address(text):
