@@ -47,7 +47,7 @@ def test_ipv6_is_canonicalized():
 
 @pytest.mark.parametrize("value, message", [
     ("10.0.0.300", "oth_internal_ip of host bad is '10.0.0.300', which is not an IPv4 or IPv6 address"),
-    ("10.0.0.5/24", "is a network .it has a prefix length.; give the one address"),
+    ("10.0.0.5/24", "it has a prefix length"),
     ("127.0.0.1", "which other nodes cannot reach"),
     ("0.0.0.0", "which other nodes cannot reach"),
     ("224.0.0.1", "which other nodes cannot reach"),
