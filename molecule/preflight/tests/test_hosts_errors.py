@@ -35,7 +35,7 @@ def test_bad_address_names_host_variable_and_value():
     before = checksums()
     rc, out = playbook(CONVERGE, {"oth_internal_ip": "10.0.0.300"})
     assert rc != 0
-    assert "oth_internal_ip of host pf-lb1 is '10.0.0.300', which is not an IPv4 or IPv6 address" in out
+    assert "hostvars[pf-lb1].oth_internal_ip: '10.0.0.300' is not an IPv4 or IPv6 address" in out
     assert checksums() == before
 
 
