@@ -32,7 +32,12 @@ def file_state(path, content=False, checksum=False):
     state = {"exists": True, "owner": _user_name(info.st_uid), "group": _group_name(info.st_gid),
              "mode": "%o" % (info.st_mode & 0o7777), "sha256": "", "content": ""}
     if (content or checksum) and os.path.isfile(path):
-        data = _read(path)
+        try:
+            data = _read(path)
+        except OSError:
+            # Not readable by this account (a hand-made chmod 600 on sshd_config, say): it counts
+            # as different, so the role writes it again.
+            return state
         if checksum:
             state["sha256"] = hashlib.sha256(data).hexdigest()
         if content:

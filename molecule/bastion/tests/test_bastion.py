@@ -211,10 +211,14 @@ BAD_INPUTS = {
     "newline-in-a-key": (
         {"oth_admin_users": [{"name": "eve", "authorized_keys": [OTHER_KEY + "\n" + OTHER_KEY]}]},
         "oth_admin_users[eve].authorized_keys[0]"),
+    # The role's argument spec refuses these first, in Ansible's words, naming variable and value.
     "sudo-as-a-word": ({"oth_admin_users": [{"name": "eve", "authorized_keys": [OTHER_KEY], "sudo": "nope"}]},
-                       "oth_admin_users[eve].sudo: 'nope' is not a boolean"),
+                       "argument 'sudo' is of type str found in 'oth_admin_users'. and we were unable to "
+                       "convert to bool: The value 'nope' is not a valid boolean"),
     "root-login-as-a-word": ({"ssh_access_permit_root_login": "sometimes"},
-                             "ssh_access_permit_root_login: 'sometimes' is not a boolean"),
+                             "argument 'ssh_access_permit_root_login' is of type str and we were unable to "
+                             "convert to bool: The value 'sometimes' is not a valid boolean"),
+
     # The login account listed as staff with another key: its own key would be replaced.
     "login-account-listed-with-other-keys": (
         {"oth_admin_users": [{"name": "deploy", "authorized_keys": [OTHER_KEY], "sudo": True}]},
@@ -263,6 +267,22 @@ def test_a_staff_account_dropped_from_the_list_is_locked_then_removed():
     assert removed.returncode == 0, removed.stdout[-3000:]
     assert LB_HOST.run("getent passwd temp").rc == 2
     assert from_client(f"ssh staff@{LB} id -un").stdout.strip() == "staff"
+
+
+def test_a_quoted_false_grants_no_root():
+    """INI inventories and -e give booleans as text: sudo: "false" must not grant sudo, and
+    ssh_access_permit_root_login: "no" must not let root in."""
+    staff = {"name": "staff", "authorized_keys": [staff_key()]}
+    try:
+        result = apply_role({"oth_admin_users": [dict(staff, sudo="false")], "ssh_access_permit_root_login": "no"})
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert "staff" not in LB_HOST.file("/etc/sudoers.d/oth-staff").content_string
+        assert from_client(f"ssh staff@{LB} sudo -n id -u").rc != 0
+        assert "PermitRootLogin no" in LB_HOST.file("/etc/ssh/sshd_config").content_string
+    finally:
+        result = apply_role({"oth_admin_users": [dict(staff, sudo="yes")]})
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert from_client(f"ssh staff@{LB} sudo -n id -u").stdout.strip() == "0"
 
 
 def test_hand_edits_of_sshd_config_accounts_keys_and_sudoers_are_put_back_on_the_next_run():

@@ -64,3 +64,17 @@ def test_login_and_ssh_algorithms(capsys, monkeypatch):
     assert out["state"]["login"]["user"] == pwd.getpwuid(os.getuid()).pw_name
     assert out["state"]["login"]["ssh_connection"].startswith("10.89.0.1 ")
     assert set(out["state"]["ssh_algorithms"]) == {"kex", "cipher", "mac", "key-sig"}
+
+
+def test_an_unreadable_file_reads_as_different_not_as_an_error(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "sshd_config"
+    path.write_text("PermitRootLogin no\n")
+
+    def refuse(_path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(module.host_state, "_read", refuse)
+    code, out = _run({"files": [str(path)], "contents": [str(path)]}, capsys)
+    assert code == 0
+    assert out["state"]["files"][str(path)]["exists"] is True
+    assert out["state"]["files"][str(path)]["content"] == ""
