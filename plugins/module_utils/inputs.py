@@ -152,6 +152,9 @@ def parse_address(value, version=None):
     _one_line(value, "an IP address")
     netaddr = _netaddr()
     text = value.strip()
+    if text != value:
+        raise InputError("has blanks around the address, which would reach the configs with it; "
+                         "remove them")
     if "/" in text:
         raise InputError("is a network (it has a prefix length); give the one address, e.g. %r"
                          % text.split("/", 1)[0])
@@ -879,6 +882,13 @@ def problems(values, hostvars=None, hosts=None, servers=None):
     if "hosts_resolve_fqdn" in values:
         _check_hosts_fqdn(values, checker)
     for host in hosts or []:
+        # Inventory names become /etc/hosts names, HAProxy server names and ssh_config hosts.
+        try:
+            if not _valid_ip(host):
+                parse_hostname(host)
+        except InputError as error:
+            checker.add("inventory host", host, str(error),
+                        fix="rename the host in the inventory and set ansible_host to its address")
         host_values = hostvars.get(host) if hostvars is not None else None
         if host_values is None:
             continue

@@ -397,3 +397,19 @@ def test_the_argument_specs_and_the_layer_agree(role):
         assert option.get("type", "str") in allowed, (name, option.get("type"), spec["kind"])
         if spec["kind"] == "choice":
             assert list(option["choices"]) == list(spec["choices"]), name
+
+
+@pytest.mark.parametrize("host", ["app 1", "app1\nx", "app1;", "*"])
+def test_inventory_names_are_host_names_or_addresses(host):
+    found = problems(hostvars={host: {}})
+    assert found and found[0].startswith("inventory host: "), found
+
+
+def test_inventory_names_may_be_addresses():
+    assert problems(hostvars={"10.0.0.11": {}, "2001:db8::11": {}, "app1.internal": {}}) == []
+
+
+@pytest.mark.parametrize("variable, value", [("oth_public_ip", " 203.0.113.10"), ("haproxy_bind_address", "0.0.0.0 ")])
+def test_blanks_around_an_address_are_refused(variable, value):
+    found = problems(**{variable: value})
+    assert found and "has blanks around the address" in found[0], found
