@@ -893,16 +893,17 @@ def problems(values, hostvars=None, hosts=None, servers=None):
         if host_values is None:
             continue
         for name, spec in HOST_SPEC.items():
-            value = _hostvar(host_values, name)
+            value = hostvar(host_values, name)
             if value is not None:
                 checker.check("hostvars[%s].%s" % (host, name), value, spec)
     return checker.problems
 
 
-def _hostvar(host_values, name):
+def hostvar(host_values, name):
+    """One host's variable from hostvars, or None when unset (an undefined template reads as unset)."""
     try:
         value = host_values.get(name)
-    except Exception:  # noqa: BLE001 - an undefined template in hostvars reads as unset
+    except Exception:  # noqa: BLE001 - whatever templating raised, the variable is not usable
         return None
     if value is None or type(value).__name__.endswith("Undefined"):
         return None

@@ -347,14 +347,7 @@ class Inventory:
         return networks
 
 
-def _hostvar(hvars, key):
-    try:
-        value = hvars.get(key)
-    except Exception:  # noqa: BLE001 - an undefined template in hostvars reads as unset
-        return None
-    if value is None or type(value).__name__.endswith("Undefined"):
-        return None
-    return value
+_hostvar = inputs.hostvar
 
 
 def default_ipv4_address(hvars):
