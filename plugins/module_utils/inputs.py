@@ -65,8 +65,6 @@ def show(value, secret=False, length=60):
     if secret:
         return "(value hidden: %s)" % _type_name(value)
     text = repr(value)
-    if text.startswith("u'"):  # pragma: no cover - Python 2 only
-        text = text[1:]
     return text if len(text) <= length else text[:length - 4] + "...'"
 
 
@@ -371,7 +369,8 @@ def parse_ssh_key(value, key_types):
     text = value.strip()
     first = text.split(None, 1)[0] if text else ""
     # Options come first when the line does not start with a key type: 'no-pty,from="..." ...'.
-    if first and first not in key_types and (first.lower() in SSH_KEY_OPTIONS_FLAGS or re.match(r"[A-Za-z-]+[=,]", first)):
+    if first and first not in key_types and (first.lower() in SSH_KEY_OPTIONS_FLAGS
+                                             or re.match(r"[A-Za-z-]+[=,]", first)):
         split = _split_options(text)
         if split is None or not split[1]:
             raise InputError("is not an accepted public key: give one OpenSSH public key line, "
