@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """One line of `make bench`: a run's time, its task count and the module calls per host.
 
 Reads the output of the ansible.posix.json stdout callback. A module call is a round trip to the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Stand-in for the get-pip.py that ansible-test downloads from a host these machines cannot reach.
 
 ansible-test runs `python get_pip_X_Y.py [pip options] pip==X.Y ...` in an empty virtual

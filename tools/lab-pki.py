@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Throwaway TLS material for the lab and the tests: a root CA, an intermediate CA and a server
 certificate for the lab FQDN, and an SSH key for the lab's staff account. Never committed;
 regenerated on demand.

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filters over the network matrix; the logic lives in module_utils/network_matrix.py.
 
 Their documentation is in firewall_rules.yml and network_matrix_table.yml next to this file.

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The checks and the admission policy of oth.stack.ssh_access; the logic lives in
 module_utils/ssh_access_policy.py.
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Apply a whole firewall rule set in one module call, with ufw or firewalld.
 
 Both backends own only what carries their mark and leave every other rule alone:

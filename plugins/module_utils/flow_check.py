@@ -1,5 +1,6 @@
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Network flow checks run from a managed node: name resolution, TCP connect, TLS handshake.
 
 Shared by the ``oth.stack.flow_check`` module; pure standard library so it runs on any managed

@@ -1,5 +1,6 @@
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The /etc/hosts entries of the oth.stack.hosts role: validated, merged, refused on conflicts.
 
 Input is plain data (one record per name and address, each saying which host and variable it came

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The network matrix: validation, resolution against an inventory, one host's rules, docs.
 
 A matrix is a list of flows. Each flow names who may reach whom::

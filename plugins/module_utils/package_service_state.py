@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Installed packages and service states, shaped as package_facts and service_facts return them.
 
 ansible.builtin.package_facts and service_facts report the same thing, but slowly: the latter

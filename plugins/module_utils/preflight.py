@@ -1,5 +1,6 @@
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The flows one node checks in the preflight, derived from the network matrix.
 
 The matrix (module_utils/network_matrix.py) gives each host its outbound rules when egress is

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Who oth.stack.ssh_access admits over SSH, and the checks that keep a run from locking itself out.
 
 Two steps, both on the controller, both before anything on the host changes:

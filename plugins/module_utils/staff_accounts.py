@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Which staff accounts and key files already are as oth.stack.ssh_access wants them.
 
 The role reads each listed account once, as root (module oth.stack.host_state), and skips the

@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 
@@ -132,10 +133,12 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Apply this host's part of the network matrix with ufw
+- name: Apply a flow of one's own to this host with ufw (the firewall role applies the whole matrix)
   oth.stack.firewall_apply:
     backend: ufw
-    rules: "{{ oth_network_matrix | oth.stack.firewall_rules(inventory_hostname, hostvars, groups, {'oth_egress_policy': 'open'}) }}"
+    rules: >-
+      {{ [{'name': 'syslog', 'from': ['192.0.2.0/24'], 'to': [inventory_hostname], 'ports': [514], 'protocol': 'udp'}]
+         | oth.stack.firewall_rules(inventory_hostname, hostvars, groups, {'oth_egress_policy': 'open'}) }}
 
 - name: Apply a hand-written rule set with firewalld and restricted egress
   oth.stack.firewall_apply:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every SSH path the spec allows works and every other one is refused, shown by real clients.
 
 The client container is the staff laptop: its first address is the admin source, its second

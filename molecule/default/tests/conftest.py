@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers for the site's verification: real traffic between the lab's containers.
 
 Every probe runs inside a container (podman exec) and targets another container of this scenario;

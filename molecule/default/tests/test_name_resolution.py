@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every node resolves the others by name; application nodes resolve the FQDN to the load balancer."""
 import os
 import pathlib

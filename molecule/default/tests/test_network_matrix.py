@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The spec's network matrix, proven by traffic: every required flow connects, others do not.
 
 Each refused flow targets a port where a listener runs (stand-ins from tools/lab-services.yml,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """playbooks/preflight.yml on the converged site: every flow the spec requires passes.
 
 The storage endpoints and traefik are the stand-ins of tools/lab-services.yml, HAProxy and sshd

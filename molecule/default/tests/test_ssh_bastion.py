@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Staff reach the load balancer over SSH from an admin source, and the inner nodes through it."""
 import pytest
 

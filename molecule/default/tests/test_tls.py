@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """HAProxy on the load balancer serves the customer's chain and routes to both application servers."""
 from conftest import FQDN, node
 

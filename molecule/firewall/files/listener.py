@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test listener: accept TCP and answer UDP on the given ports, IPv4 and IPv6 alike.
 
     listener.py tcp:80,443 udp:443

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test probe: try every target at once and print which ones answered, as JSON.
 
 stdin: a JSON list of [address, port, protocol]; stdout: a JSON list of booleans, same order.

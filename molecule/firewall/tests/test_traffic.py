@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The firewall proved by traffic: every node probes every port of every other node, IPv4 and
 IPv6, and the outcome must equal the spec's matrix, written out here independently of the role.
 

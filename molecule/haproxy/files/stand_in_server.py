@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Stands for traefik on an application server (or an ACME client on the load balancer).
 
     stand_in_server.py PORT [BIND_ADDRESS] [LABEL]

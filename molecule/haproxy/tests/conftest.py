@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared handles for the haproxy scenario: the hosts, the client's view of the load balancer,
 and re-running the converge playbook the way an operator would."""
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The load balancer as the internet and the operator see it: real TLS handshakes and HTTP requests
 from the client container, real HAProxy reloads, real failed runs. Tests run in file order; the
 later ones re-run converge.yml and leave the lab converged again."""

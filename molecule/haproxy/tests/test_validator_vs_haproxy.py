@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Issue 3's claim, measured: HAProxy 2.6's own check (`haproxy -c`) starts with many broken
 bundles; the collection's validator (pem_bundle.check_bundle, behind the filter and the module)
 refuses every one, and accepts every valid one.

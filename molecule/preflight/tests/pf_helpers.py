@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Run the scenario's playbooks from a test, against the molecule inventory and its group_vars."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """oth.stack.hosts after converge: every node resolves every other, the FQDN where required."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """oth.stack.hosts refuses bad input before /etc/hosts changes, and keeps the block across
 cloud-init reboots in both modes (a fake cloud-init config: only its files matter here)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """playbooks/preflight.yml against listeners this test starts: the table reports them passing,
 and a stopped listener failing, with the playbook failing."""
 

@@ -1,5 +1,6 @@
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """To find any one oth.stack filter, Ansible imports the collection's filter files in name order,
 in every task's worker process. A filter file that imports netaddr or cryptography with itself
 makes every task using a later filter pay for them (0.05 to 0.1 s each on a small machine), so

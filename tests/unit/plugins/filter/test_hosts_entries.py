@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """oth.stack.hosts_entries: the lines of the hosts role's block, and the errors a user sees."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """oth.stack.preflight_flows: the spec's flows per node, from the firewall role's matrix."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/ssh_access_policy: whom the ssh_access role admits, and its lock-out guards (its
 inputs are checked by module_utils/inputs.py, see test_inputs.py)."""
 

@@ -1,5 +1,6 @@
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """module_utils/staff_accounts: which accounts and key files the ssh_access role may leave alone."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 # Copyright: oth.stack contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """firewall_apply's backends against recorded ufw and firewall-cmd output (no real firewall)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """oth.stack.flow_check and its module_utils, against listeners this test starts on 127.0.0.1."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """oth.stack.package_service_facts on this machine: the standard facts come in the same call."""
 
 from __future__ import annotations
