@@ -296,12 +296,15 @@ def parse_path(value):
     return value
 
 
-def parse_mode(value):
+def parse_mode(value, private=False):
     # An unquoted 0600 is YAML's octal 384; an unquoted 600 or 644 is decimal, another mode.
     text = value if _is_text(value) else ("0%o" % value if isinstance(value, int) and not isinstance(value, bool)
                                           and 0 <= value <= 0o777 else None)
     if text is None or not re.fullmatch(r"0?[0-7]{3,4}", text):
         raise InputError("is not an octal file mode; quote it, e.g. '0600'")
+    if private and int(text, 8) & 0o007:
+        raise InputError("lets every account on the host read or change a file with the private key; "
+                         "use '0600', or '0640' with the group that must read it")
     return text
 
 
@@ -492,7 +495,7 @@ SPEC = {
     "haproxy_tls_bundle_dir": _kind("path"),
     "haproxy_tls_bundle_owner": _kind("name", pattern=LOGIN_NAME, what="a user name"),
     "haproxy_tls_bundle_group": _kind("name", pattern=LOGIN_NAME, what="a group name"),
-    "haproxy_tls_bundle_mode": _kind("mode"),
+    "haproxy_tls_bundle_mode": _kind("mode", private=True),
     "haproxy_bind_address": _kind("bind"),
     "haproxy_https_port": PORT,
     "haproxy_http_port": PORT,
@@ -775,7 +778,7 @@ _PARSERS = {
     "haproxy": lambda value, spec: parse_haproxy(value, spec.get("what", "an HAProxy value")),
     "haproxy_time": lambda value, spec: parse_haproxy_time(value),
     "path": lambda value, spec: parse_path(value),
-    "mode": lambda value, spec: parse_mode(value),
+    "mode": lambda value, spec: parse_mode(value, spec.get("private", False)),
     "pem": lambda value, spec: parse_pem(value, spec.get("allow_list", False)),
     "raw": lambda value, spec: value,
     "bind": _bind,

@@ -101,10 +101,6 @@ def parse_network(value, where):
         raise MatrixError("%s: %s %s" % (where, inputs.show(value), error))
 
 
-def is_wildcard(network):
-    return network.prefixlen == 0
-
-
 def network_text(network):
     return "%s/%d" % (network.ip, network.prefixlen)
 
@@ -448,12 +444,17 @@ def _side_peers(endpoints, inventory, exclude_host=None):
     return peers
 
 
+# Sources wider than these are "everywhere" for SSH: no staff network, VPN range or jump host is
+# that large, and 0.0.0.0/1 plus 128.0.0.0/1 is the whole internet in two halves.
+_SSH_WIDEST_PREFIX = {4: 8, 6: 16}
+
+
 def _wildcard_source(endpoints):
     for endpoint in endpoints:
         if endpoint.kind == "any":
             return "any"
         for network in endpoint.networks:
-            if is_wildcard(network):
+            if network.prefixlen < _SSH_WIDEST_PREFIX[network.version]:
                 return network_text(network)
     return None
 
@@ -466,8 +467,9 @@ def _check_ssh_exposure(flow, sources):
     wildcard = _wildcard_source(sources)
     if wildcard and "tcp" in flow["protocols"] and _covers_ssh(flow["ports"]) and not flow["allow_any_ssh"]:
         raise MatrixError(
-            "flow %s opens port 22 to %s: SSH from everywhere is refused; name the sources "
-            "(oth_admin_sources, a VPN range, a jump host) or set allow_any_ssh: true on the flow"
+            "flow %s opens port 22 to %s: SSH from everywhere (or from a network wider than /8, "
+            "/16 for IPv6) is refused; name the sources (oth_admin_sources, a VPN range, a jump "
+            "host) or set allow_any_ssh: true on the flow"
             % (flow["name"], wildcard)
         )
 

@@ -268,3 +268,17 @@ def test_a_quoted_false_switches_off(internet, lb, tmp_path):
         run = converge(tmp_path)
     assert run.returncode == 0, run.output[-3000:]
     assert "strict-transport-security" in internet.curl(f"https://{FQDN}/", "-D", "-", "-o", "/dev/null").stdout.lower()
+
+
+def test_check_diff_shows_the_new_bundle_in_public_terms_only(lb, pki, tmp_path):
+    other = tmp_path / "renewed"
+    shutil.copytree(pki, other)
+    lab_pki(other, "--renew")
+    before = live_state(lb)
+    run = converge(tmp_path, "--check", "--diff", oth_tls_private_key=read(other / "server.key"),
+                   oth_tls_certificate=read(other / "server.pem"),
+                   oth_tls_chain=[read(other / "intermediate-ca.pem"), read(other / "root-ca.pem")])
+    assert run.returncode == 0, run.output[-3000:]
+    assert "Show the bundle that goes live" in run.output and "sha256_fingerprint" in run.output
+    assert key_body(read(other / "server.key")) not in run.stdout + run.stderr
+    assert live_state(lb) == before

@@ -413,3 +413,14 @@ def test_inventory_names_may_be_addresses():
 def test_blanks_around_an_address_are_refused(variable, value):
     found = problems(**{variable: value})
     assert found and "has blanks around the address" in found[0], found
+
+
+@pytest.mark.parametrize("mode", ["0644", "0604", "0666", "0777", "0602"])
+def test_the_bundle_is_never_readable_by_every_account(mode):
+    found = problems(haproxy_tls_bundle_mode=mode)
+    assert found and "lets every account on the host read" in found[0], found
+
+
+@pytest.mark.parametrize("mode", ["0600", "0640", "0400", "600", 0o600])
+def test_private_bundle_modes_are_fine(mode):
+    assert problems(haproxy_tls_bundle_mode=mode) == []

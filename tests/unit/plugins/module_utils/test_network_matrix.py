@@ -459,3 +459,13 @@ def test_committed_docs_match_the_role_defaults():
     begin, end = "<!-- BEGIN network matrix -->\n", "<!-- END network matrix -->"
     committed = text[text.index(begin) + len(begin):text.index(end)]
     assert committed == render_table(MATRIX, {"oth_admin_sources": DEFAULTS["oth_admin_sources"]})
+
+
+@pytest.mark.parametrize("sources", [["0.0.0.0/1", "128.0.0.0/1"], ["10.0.0.0/7"], ["2000::/3"]])
+def test_ssh_from_a_network_as_wide_as_the_internet_is_refused(sources):
+    with pytest.raises(MatrixError, match="opens port 22 to .*wider than /8"):
+        rules("lb1", oth_admin_sources=sources)
+
+
+def test_ssh_from_a_vpn_range_is_fine():
+    assert ("tcp", "22", "10.0.0.0/8") in triples(rules("lb1", oth_admin_sources=["10.0.0.0/8"]), "in")
