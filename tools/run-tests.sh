@@ -20,6 +20,7 @@ stage() {
 stage yamllint yamllint --strict .
 stage ansible-lint ansible-lint --profile production
 stage sanity tools/sanity.sh
+stage collection tools/ee-check.sh
 stage unit pytest tests/unit
 stage images make --no-print-directory images
 for scenario in "$@"; do
