@@ -18,6 +18,7 @@ stage() {
 }
 
 stage yamllint yamllint --strict .
+stage changelog antsibull-changelog lint
 stage ansible-lint ansible-lint --profile production
 stage sanity tools/sanity.sh
 stage collection tools/ee-check.sh
