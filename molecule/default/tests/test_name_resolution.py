@@ -28,7 +28,8 @@ def test_application_nodes_resolve_the_fqdn_to_the_load_balancer(source, ip):
 def test_a_hand_edited_entry_in_the_block_is_put_back_on_the_next_run(ip):
     app1 = node("app1")
     wanted = app1.file("/etc/hosts").content_string
-    edited = re.sub(r"(?m)^\S+ app2$", "192.0.2.99 app2", wanted)
+    # The block pads addresses to one width: one blank or more before the name.
+    edited = re.sub(r"(?m)^\S+ +app2$", "192.0.2.99 app2", wanted)
     assert edited != wanted
     # Written in place: the container's /etc/hosts is a bind mount that cannot be renamed over.
     app1.run("cat > /etc/hosts <<'EOF'\n%sEOF" % edited)
