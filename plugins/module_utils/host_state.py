@@ -93,7 +93,7 @@ def account_state(name, shadow_line):
         entry = pwd.getpwnam(name)
     except KeyError:
         return {"exists": False, "shell": "", "home": "", "home_exists": False, "groups": [],
-                "password_locked": False, "expires": "", "authorized_keys": ""}
+                "password_locked": False, "expires": "", "shadow_found": False, "authorized_keys": ""}
     shadow = shadow_line.split(":") if shadow_line else []
     groups = sorted(_group_name(gid) for gid in os.getgrouplist(name, entry.pw_gid))
     return {"exists": True, "shell": entry.pw_shell, "home": entry.pw_dir,

@@ -31,7 +31,7 @@ def validate_address(value, source):
     if value in (None, ""):
         raise HostsEntriesError("%s is empty; set it to the address the name must resolve to" % where)
     try:
-        text = inputs.parse_address(value if isinstance(value, str) else value)
+        text = inputs.parse_address(value)
     except inputs.InputError as error:
         raise HostsEntriesError("%s is %s, which %s" % (where, inputs.show(value), error))
     address = netaddr.IPAddress(text)

@@ -60,10 +60,8 @@ class InputError(ValueError):
 # --------------------------------------------------------------------------------------------
 
 
-def show(value, secret=False, length=60):
-    """The value as a message shows it: repr (control characters escaped), cut, or hidden."""
-    if secret:
-        return "(value hidden: %s)" % _type_name(value)
+def show(value, length=60):
+    """The value as a message shows it: repr (control characters escaped), cut."""
     text = repr(value)
     return text if len(text) <= length else text[:length - 4] + "...'"
 

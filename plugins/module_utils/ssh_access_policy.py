@@ -60,7 +60,7 @@ def _key_set(text):
     return keys
 
 
-def ssh_peers(rules):
+def ssh_sources(rules):
     """The sources the firewall admits to sshd: inbound TCP rules whose port (or range) covers 22.
 
     One test of "is this SSH" for the firewall and sshd alike, so a flow giving 20-30/tcp admits
@@ -83,7 +83,7 @@ def admission(ssh_peers, host, users, management_user, management_sources, allow
     """Whom sshd admits on this host, whom it retires, and how this run could lock itself out.
 
     ssh_peers: the sources the firewall admits to port 22 ('any' for everyone), or the host's
-        firewall rules, of which those that admit SSH are taken (see ssh_peers()).
+        firewall rules, of which those that admit SSH are taken (see ssh_sources()).
     host: the read of the host (tasks/read_host.yml, module oth.stack.host_state): its ``login``
         (user, ssh_connection, authorized_keys), ``group`` (the staff group) and ``passwd``.
     The other arguments are the role's variables of those names; ``host_name`` is the inventory name.
@@ -92,7 +92,7 @@ def admission(ssh_peers, host, users, management_user, management_sources, allow
     manager, retired, and problems (messages; empty when the run keeps its own way in).
     """
     if any(isinstance(peer, dict) for peer in ssh_peers):
-        ssh_peers = globals()["ssh_peers"](ssh_peers)
+        ssh_peers = ssh_sources(ssh_peers)
     allow_controller = inputs.parse_bool(allow_controller)
     permit_root_login = inputs.parse_bool(permit_root_login)
     login = host.get("login") or {}

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.oth.stack.plugins.module_utils.ssh_access_policy import (
     admission,
     in_any_network,
-    ssh_peers,
+    ssh_sources,
 )
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0xdFpZ2mTqv7Vv8yjq3Qzj2Jm3kZ6GQWnq9lQeY2ab alice@laptop"
@@ -134,5 +134,5 @@ def test_a_range_covering_22_is_an_ssh_flow_for_sshd_as_for_the_firewall():
              {"direction": "in", "protocol": "udp", "port": "22", "peer": "192.0.2.9/32"},
              {"direction": "out", "protocol": "tcp", "port": "22", "peer": "192.0.2.8/32"},
              {"direction": "in", "protocol": "tcp", "port": "443", "peer": "any"}]
-    assert ssh_peers(rules) == ["192.0.2.0/24"]
+    assert ssh_sources(rules) == ["192.0.2.0/24"]
     assert admit(peers=rules, management_sources=["10.89.0.0/24"])["sources_net"] == ["192.0.2.0/24"]
