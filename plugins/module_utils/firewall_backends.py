@@ -7,6 +7,9 @@
 Both backends own only what carries their mark and leave every other rule alone:
 
 - ufw: rules whose comment starts with ``<marker>:`` (the rest of the comment is the rule id).
+  ufw's command line knows TCP and UDP only: rules of other IP protocols (VRRP between the load
+  balancers of an HA pair) live in a marked block of /etc/ufw/before.rules and before6.rules,
+  which the backend writes whole and removes when no such rule is wanted.
 - firewalld: two policies named after the marker (``oth-stack-inbound``, ANY -> HOST, and
   ``oth-stack-outbound``, HOST -> ANY, present only with restricted egress). Zones are not
   edited, so rules in them (Docker, fail2ban, hand-made ones) keep working.
@@ -39,11 +42,18 @@ class BackendError(Exception):
     pass
 
 
+# ufw's own rules: what its command line can say.
+UFW_CLI_PROTOCOLS = ("tcp", "udp")
+# ufw loads these iptables-restore files before its own rules, one per address family.
+UFW_BEFORE_RULES = {"ipv4": "/etc/ufw/before.rules", "ipv6": "/etc/ufw/before6.rules"}
+
+
 def rule_line(rule):
     """One human line per rule, used in diffs and results."""
     arrow = "from" if rule["direction"] == "in" else "to"
     kind = "reply from" if rule.get("reply") else rule["direction"]
-    return "%s %s/%s %s %s [%s]" % (kind, rule["protocol"], rule["port"], arrow, rule["peer"], rule["id"])
+    what = "%s/%s" % (rule["protocol"], rule["port"]) if rule["port"] else rule["protocol"]
+    return "%s %s %s %s [%s]" % (kind, what, arrow, rule["peer"], rule["id"])
 
 
 def plan(current, desired):
@@ -120,9 +130,11 @@ class UfwBackend(Backend):
     def apply(self, rules, egress_policy, exclusive_ports, check_mode):
         if not self.ufw and not check_mode:
             raise BackendError("ufw is not installed")
-        desired = dict((r["id"], r) for r in rules)
+        desired = dict((r["id"], r) for r in rules if r["protocol"] in UFW_CLI_PROTOCOLS)
         current = self.read_rules()
         to_add, to_remove = plan(current, desired)
+        raw = UfwRawRules(self.marker, [r for r in rules if r["protocol"] not in UFW_CLI_PROTOCOLS])
+        raw_add, raw_remove = plan(raw.current_ids, raw.wanted_ids)
         settings, active = self.read_settings()
         wanted = {
             "IPV6": "yes",
@@ -133,8 +145,11 @@ class UfwBackend(Backend):
         before_state = ["enabled: %s" % ("yes" if active else "no")] + [
             "%s=%s" % (k, settings.get(k)) for k in sorted(wanted)]
         after_state = ["enabled: yes"] + ["%s=%s" % (k, wanted[k]) for k in sorted(wanted)]
-        changed = bool(to_add or to_remove or setting_changes or not active)
+        changed = bool(to_add or to_remove or raw.differs or setting_changes or not active)
         if changed and not check_mode:
+            # The block is written first; ufw reads it on the reload or the enable below.
+            if raw.differs:
+                raw.write(self.module)
             # IPv6 first: ufw refuses IPv6 rules while it is off.
             if "IPV6" in setting_changes:
                 self._set_ipv6()
@@ -148,16 +163,18 @@ class UfwBackend(Backend):
                 self.run([self.ufw, "default", "deny" if egress_policy == "restricted" else "allow", "outgoing"])
             for rule_id in to_remove:
                 self.run([self.ufw, "delete"] + current[rule_id])
+            if raw.differs and active:
+                self.run([self.ufw, "reload"])
             if not active:
                 self.run([self.ufw, "--force", "enable"])
         return {
             "changed": changed,
-            "added": to_add,
-            "removed": to_remove,
+            "added": sorted(to_add + raw_add),
+            "removed": sorted(to_remove + raw_remove),
             "before_state": before_state,
             "after_state": after_state,
-            "current_ids": sorted(current),
-            "wanted_ids": sorted(desired),
+            "current_ids": sorted(list(current) + raw.current_ids),
+            "wanted_ids": sorted(list(desired) + raw.wanted_ids),
         }
 
     def _set_ipv6(self):
@@ -171,6 +188,94 @@ class UfwBackend(Backend):
         with open(tmp, "w") as handle:
             handle.write(text)
         self.module.atomic_move(tmp, UFW_DEFAULTS_FILE)
+
+
+class UfwRawRules:
+    """The rules ufw's command line cannot express, as one marked block per before*.rules file.
+
+    Each rule is an ``iptables-restore`` line in ufw's before-chains, under a comment naming its
+    id. The block sits just before the file's ``COMMIT`` (the end of its ``*filter`` table);
+    everything outside it is left as it is.
+    """
+
+    def __init__(self, marker, rules):
+        self.begin = "# BEGIN %s: rules ufw's command line cannot express; written by oth.stack.firewall" % marker
+        self.end = "# END %s" % marker
+        self.files = {}
+        self.wanted_ids = sorted(r["id"] for r in rules)
+        self.current_ids = []
+        for family, path in sorted(UFW_BEFORE_RULES.items()):
+            text = _read(path)
+            wanted = [r for r in rules if r["family"] in (family, "any")]
+            if text is None:
+                # ufw not installed yet (check mode before the package task ran): all to add.
+                if wanted:
+                    self.files[path] = None
+                continue
+            kept, ids = self._without_block(text)
+            self.current_ids += ids
+            new = self._with_block(kept, wanted, path) if wanted else kept
+            if new != text:
+                self.files[path] = new
+        self.current_ids = sorted(set(self.current_ids))
+
+    @property
+    def differs(self):
+        return bool(self.files)
+
+    def _without_block(self, text):
+        lines, ids, inside = [], [], False
+        for line in text.splitlines(True):
+            if line.rstrip("\n") == self.begin:
+                inside = True
+            elif inside and line.rstrip("\n") == self.end:
+                inside = False
+            elif inside:
+                if line.startswith("# id "):
+                    ids.append(line[len("# id "):].strip())
+            else:
+                lines.append(line)
+        return "".join(lines), ids
+
+    def _with_block(self, text, rules, path):
+        block = [self.begin + "\n"]
+        for rule in sorted(rules, key=lambda r: r["id"]):
+            block += ["# id %s\n" % rule["id"], ufw_raw_line(rule) + "\n"]
+        block.append(self.end + "\n")
+        lines = text.splitlines(True)
+        commits = [i for i, line in enumerate(lines) if line.strip() == "COMMIT"]
+        if not commits:
+            raise BackendError("%s has no COMMIT line to put the rules before" % path)
+        at = commits[-1]
+        return "".join(lines[:at] + block + lines[at:])
+
+    def write(self, module):
+        for path, text in sorted(self.files.items()):
+            if text is None:
+                raise BackendError("%s is missing: install ufw as its package ships it" % path)
+            tmp = path + ".oth-stack.tmp"
+            with open(tmp, "w") as handle:
+                handle.write(text)
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+            module.atomic_move(tmp, path)
+
+
+def ufw_raw_line(rule):
+    """One iptables-restore line for ufw's before-chains."""
+    if rule["direction"] == "in":
+        chain, side = "ufw-before-input", "-s"
+    else:
+        chain, side = "ufw-before-output", "-d"
+    peer = "" if rule["peer"] == "any" else " %s %s" % (side, rule["peer"])
+    return "-A %s -p %s%s -j ACCEPT" % (chain, rule["protocol"], peer)
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,6 +295,9 @@ def firewalld_rich_rule(rule):
     if rule["peer"] != "any":
         side = "source" if rule["direction"] == "in" else "destination"
         parts.append('%s address="%s"' % (side, rule["peer"]))
+    if not rule["port"]:
+        parts += ['protocol value="%s"' % rule["protocol"], "accept"]
+        return " ".join(parts)
     element = _rich_port(rule["port"], rule["protocol"])
     parts += ["source-" + element if rule.get("reply") else element, "accept"]
     return " ".join(parts)

@@ -265,7 +265,7 @@ def port_bounds(port):
 
 def covers_port(ports, port):
     """Whether any of the canonical port texts (single or range) includes ``port``."""
-    return any(low <= port <= high for low, high in map(port_bounds, ports))
+    return any(low <= port <= high for low, high in map(port_bounds, filter(None, ports)))
 
 
 def parse_haproxy(value, what="an HAProxy value"):

@@ -11,7 +11,7 @@ A matrix is a list of flows. Each flow names who may reach whom::
     from: [application]              # the side that opens the connection
     to: [oth_mariadb_host]           # the side that accepts it
     ports: [3306]                    # numbers or "low-high" ranges
-    protocol: tcp                    # tcp, udp, or a list of both
+    protocol: tcp                    # tcp, udp, or a list of both; or vrrp, with no ports
     condition:                       # optional; every item must hold
       - {var: oth_object_storage, equals: minio}
     allow_any_ssh: false             # required to open port 22 to 0.0.0.0/0 or ::/0
@@ -53,7 +53,10 @@ except ImportError:  # pragma: no cover - reported by check_requirements()
 STANDARD_GROUPS = ("loadbalancer", "application", "storage")
 ANY = "any"
 SSH_PORT = 22
-PROTOCOLS = ("tcp", "udp")
+PROTOCOLS = ("tcp", "udp", "vrrp")
+# IP protocols without ports (VRRP, IP protocol 112, between load balancers): their flows list no
+# ports and their rules carry an empty port.
+PORTLESS_PROTOCOLS = ("vrrp",)
 EGRESS_POLICIES = ("open", "restricted")
 
 _NAME_RE = re.compile(r"[a-z0-9][a-z0-9_]*")
@@ -131,7 +134,7 @@ port_bounds = inputs.port_bounds
 
 
 def _port_sort_key(port):
-    return port_bounds(port)
+    return port_bounds(port) if port else (0, 0)
 
 
 def _parse_protocols(value, where):
@@ -143,7 +146,9 @@ def _parse_protocols(value, where):
         if text not in protocols:
             protocols.append(text)
     if not protocols:
-        raise MatrixError("%s: a protocol (tcp or udp) is required" % where)
+        raise MatrixError("%s: a protocol (tcp, udp or vrrp) is required" % where)
+    if set(protocols) & set(PORTLESS_PROTOCOLS) and len(protocols) > 1:
+        raise MatrixError("%s: %s has no ports; give it a flow of its own" % (where, "/".join(protocols)))
     return protocols
 
 
@@ -185,8 +190,13 @@ def normalize_flow(flow, where):
         raise MatrixError("%s: 'description' holds a newline or another control character; write it on "
                           "one line (YAML's '>-' folds lines)" % where)
     allow_any_ssh = _flow_bool(flow, "allow_any_ssh", False, where)
-    ports = parse_ports(flow.get("ports"), where + ": ports")
     protocols = _parse_protocols(flow.get("protocol", "tcp"), where + ": protocol")
+    if protocols[0] in PORTLESS_PROTOCOLS:
+        if _as_list(flow.get("ports")):
+            raise MatrixError("%s: ports: %s has no ports; leave them out" % (where, protocols[0]))
+        ports = [""]
+    else:
+        ports = parse_ports(flow.get("ports"), where + ": ports")
     reply_out = _flow_bool(flow, "reply_out", "tcp" in protocols and _covers_ssh(ports), where)
     return {
         "name": name,
@@ -292,6 +302,8 @@ class Inventory:
         for name in STANDARD_GROUPS:
             self.groups.setdefault(name, [])
         self.variables = dict(variables or {})
+        # Derived from the inventory, for the flows of an HA pair (condition var: loadbalancer_pair).
+        self.variables.setdefault("loadbalancer_pair", len(self.groups["loadbalancer"]) > 1)
         self._addresses = {}
 
     def is_host(self, name):
@@ -480,6 +492,8 @@ def _check_ssh_exposure(flow, sources):
 
 
 def rule_id(flow_name, direction, protocol, port, peer):
+    if not port:
+        return "%s:%s:%s:%s" % (flow_name, direction, protocol, peer)
     return "%s:%s:%s/%s:%s" % (flow_name, direction, protocol, port, peer)
 
 
@@ -600,8 +614,13 @@ def _side_label(items, inventory, resolve):
     return "<br>".join(labels)
 
 
+# How the page names protocols that have a number but no ports.
+_IP_PROTOCOL_NUMBERS = {"vrrp": 112}
+
+
 def _protocol_text(flow):
-    return "/".join(p.upper() for p in flow["protocols"])
+    return "/".join("%s (IP protocol %d)" % (p.upper(), _IP_PROTOCOL_NUMBERS[p]) if p in _IP_PROTOCOL_NUMBERS
+                    else p.upper() for p in flow["protocols"])
 
 
 def render_table(matrix, variables=None, hostvars=None, groups=None, active_only=False,
@@ -630,7 +649,7 @@ def render_table(matrix, variables=None, hostvars=None, groups=None, active_only
                     flow["name"],
                     _side_label(flow["from"], inventory, resolve),
                     _side_label(flow["to"], inventory, resolve),
-                    ", ".join(flow["ports"]),
+                    ", ".join(flow["ports"]) or "none",
                     _protocol_text(flow),
                     condition_text(flow),
                     flow["description"],

@@ -58,12 +58,17 @@ options:
         required: true
         choices: [in, out]
       protocol:
-        description: Transport protocol.
+        description:
+          - Transport protocol, or C(vrrp) (IP protocol 112, which has no ports).
+          - C(ufw) cannot express C(vrrp) on its command line; those rules go to a marked block in
+            C(/etc/ufw/before.rules) and C(before6.rules), removed when no such rule is wanted.
         type: str
         required: true
-        choices: [tcp, udp]
+        choices: [tcp, udp, vrrp]
       port:
-        description: Destination port, or a C(low-high) range; this host's source port on a reply rule.
+        description:
+          - Destination port, or a C(low-high) range; this host's source port on a reply rule.
+          - Empty for C(vrrp).
         type: str
         required: true
       peer:
@@ -193,7 +198,7 @@ from ansible_collections.oth.stack.plugins.module_utils.firewall_backends import
 RULE_SPEC = dict(
     id=dict(type="str", required=True),
     direction=dict(type="str", required=True, choices=["in", "out"]),
-    protocol=dict(type="str", required=True, choices=["tcp", "udp"]),
+    protocol=dict(type="str", required=True, choices=["tcp", "udp", "vrrp"]),
     port=dict(type="str", required=True),
     peer=dict(type="str", required=True),
     family=dict(type="str", required=True, choices=["any", "ipv4", "ipv6"]),

@@ -108,8 +108,9 @@ def test_every_spec_row_is_in_the_matrix(name, sides, ports, protocol):
     assert row["description"]
 
 
-def test_the_matrix_holds_nothing_but_the_spec_rows():
-    assert len(MATRIX) == 14
+def test_the_matrix_holds_nothing_but_the_spec_rows_and_the_ha_pairs_vrrp():
+    assert len(MATRIX) == 15
+    assert flow("loadbalancer_vrrp")["condition"] == [{"var": "loadbalancer_pair"}]
     assert DEFAULTS["oth_network_matrix_extra"] == []
     assert DEFAULTS["oth_admin_sources"] == STAFF
 
@@ -117,6 +118,56 @@ def test_the_matrix_holds_nothing_but_the_spec_rows():
 def test_shape_of_the_default_matrix_is_valid():
     flows = normalize_matrix(MATRIX + ESSENTIALS)
     assert [f["name"] for f in flows][:3] == ["loadbalancer_http", "loadbalancer_https", "loadbalancer_ssh_admin"]
+
+
+# --- an HA pair of load balancers -----------------------------------------------------------
+
+PAIR_GROUPS = dict(GROUPS, all=GROUPS["all"] + ["lb2"], loadbalancer=["lb1", "lb2"])
+PAIR_HOSTVARS = dict(HOSTVARS, lb2={"oth_internal_ip": "10.0.0.6"})
+
+
+def pair_rules(host, **overrides):
+    overrides.setdefault("oth_bastion_address", ["lb1", "lb2"])
+    return rules(host, hostvars=PAIR_HOSTVARS, groups=PAIR_GROUPS, **overrides)
+
+
+def test_the_pair_exchanges_vrrp_with_each_other_only():
+    assert {r for r in triples(pair_rules("lb1")) if r[0] == "vrrp"} == {("vrrp", "", "10.0.0.6/32")}
+    assert {r for r in triples(pair_rules("lb2")) if r[0] == "vrrp"} == {("vrrp", "", "10.0.0.2/32")}
+    for host in ("app1", "storage1"):
+        assert not [r for r in pair_rules(host) if r["protocol"] == "vrrp"]
+
+
+def test_vrrp_rules_have_no_port_and_a_readable_id():
+    [rule] = [r for r in pair_rules("lb1") if r["protocol"] == "vrrp"]
+    assert rule["id"] == "loadbalancer_vrrp:in:vrrp:10.0.0.6/32"
+
+
+def test_restricted_egress_lets_vrrp_out_to_the_peer_only():
+    out = triples(pair_rules("lb1", oth_egress_policy="restricted"), "out")
+    assert ("vrrp", "", "10.0.0.6/32") in out
+    assert not [r for r in out if r[0] == "vrrp" and r[2] != "10.0.0.6/32"]
+
+
+def test_a_single_load_balancer_gets_no_vrrp_rule():
+    assert not [r for r in rules("lb1", oth_egress_policy="restricted") if r["protocol"] == "vrrp"]
+
+
+def test_either_load_balancer_of_the_pair_is_a_bastion():
+    for host in ("app1", "storage1"):
+        ssh = {r[2] for r in triples(pair_rules(host)) if r[1] == "22"}
+        assert ssh == {"10.0.0.2/32", "10.0.0.6/32"}
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"protocol": "vrrp", "ports": [112]}, "vrrp has no ports; leave them out"),
+    ({"protocol": ["vrrp", "tcp"]}, "has no ports; give it a flow of its own"),
+    ({"protocol": "icmp"}, "is not one of tcp, udp, vrrp"),
+])
+def test_vrrp_flows_are_portless_and_alone(bad, message):
+    row = dict({"name": "pair", "from": ["loadbalancer"], "to": ["loadbalancer"]}, **bad)
+    with pytest.raises(MatrixError, match=re.escape(message)):
+        normalize_matrix([row])
 
 
 # --- inbound rules per host ------------------------------------------------------------------
@@ -402,7 +453,7 @@ def test_unknown_host_is_an_error():
 
 
 def test_validate_matrix_checks_everything_without_a_host():
-    assert len(validate_matrix(MATRIX, HOSTVARS, GROUPS, variables())) == 14
+    assert len(validate_matrix(MATRIX, HOSTVARS, GROUPS, variables())) == 15
     with pytest.raises(MatrixError, match="0.0.0.0/0"):
         validate_matrix(MATRIX, HOSTVARS, GROUPS, variables(oth_admin_sources=["0.0.0.0/0"]))
 

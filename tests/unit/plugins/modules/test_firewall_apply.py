@@ -228,3 +228,74 @@ def test_ufw_turns_ipv6_on_before_adding_rules(monkeypatch, tmp_path):
     assert "IPV6=yes" in defaults.read_text()
     writes = [c[1] for c in module.calls if c[1] not in ("show", "status")]
     assert writes[0] == "reload" and writes[1] == "allow"
+
+
+# --- rules ufw's command line cannot express (VRRP) -------------------------------------------
+
+VRRP_IN = {"id": "loadbalancer_vrrp:in:vrrp:10.0.0.6/32", "direction": "in", "protocol": "vrrp", "port": "",
+           "peer": "10.0.0.6/32", "family": "ipv4"}
+VRRP_OUT = {"id": "loadbalancer_vrrp:out:vrrp:10.0.0.6/32", "direction": "out", "protocol": "vrrp", "port": "",
+            "peer": "10.0.0.6/32", "family": "ipv4"}
+BEFORE_RULES = """*filter
+:ufw-before-input - [0:0]
+-A ufw-before-input -i lo -j ACCEPT
+# don't delete the 'COMMIT' line or these rules won't be processed
+COMMIT
+"""
+
+
+class WritingUfw(FakeModule):
+    def atomic_move(self, src, dest):
+        import os
+        os.replace(src, dest)
+
+
+@pytest.fixture
+def before_rules(monkeypatch, tmp_path, ufw_settings):
+    files = {"ipv4": tmp_path / "before.rules", "ipv6": tmp_path / "before6.rules"}
+    for path in files.values():
+        path.write_text(BEFORE_RULES)
+    monkeypatch.setattr(fb, "UFW_BEFORE_RULES", {k: str(v) for k, v in files.items()})
+    return files
+
+
+def writing_ufw():
+    shown = "\n".join(UFW_SHOWN.splitlines()[:3])
+    return WritingUfw([(["ufw", "show", "added"], (0, shown)), (["ufw", "status"], (0, "Status: active\n"))])
+
+
+def test_ufw_writes_vrrp_into_a_marked_block_before_commit_and_reloads(before_rules):
+    module = writing_ufw()
+    result = fb.UfwBackend(module, "oth.stack").apply([SSH, VRRP_IN, VRRP_OUT], "restricted", [], check_mode=False)
+    assert result["added"] == sorted([VRRP_IN["id"], VRRP_OUT["id"]])
+    text = before_rules["ipv4"].read_text()
+    assert "-A ufw-before-input -p vrrp -s 10.0.0.6/32 -j ACCEPT\n" in text
+    assert "-A ufw-before-output -p vrrp -d 10.0.0.6/32 -j ACCEPT\n" in text
+    assert text.index("-p vrrp") < text.rindex("COMMIT") and text.startswith("*filter\n")
+    assert before_rules["ipv6"].read_text() == BEFORE_RULES
+    assert ["ufw", "reload"] in module.calls
+    assert not [c for c in module.calls if "vrrp" in c]
+
+
+def test_ufw_vrrp_block_is_idempotent_and_goes_when_the_flow_goes(before_rules):
+    fb.UfwBackend(writing_ufw(), "oth.stack").apply([SSH, VRRP_IN], "open", [], check_mode=False)
+    again = writing_ufw()
+    assert not fb.UfwBackend(again, "oth.stack").apply([SSH, VRRP_IN], "open", [], check_mode=False)["changed"]
+    assert ["ufw", "reload"] not in again.calls
+    gone = writing_ufw()
+    result = fb.UfwBackend(gone, "oth.stack").apply([SSH], "open", [], check_mode=False)
+    assert result["removed"] == [VRRP_IN["id"]]
+    assert before_rules["ipv4"].read_text() == BEFORE_RULES
+    assert ["ufw", "reload"] in gone.calls
+
+
+def test_ufw_vrrp_check_mode_writes_nothing(before_rules):
+    module = writing_ufw()
+    result = fb.UfwBackend(module, "oth.stack").apply([SSH, VRRP_IN], "open", [], check_mode=True)
+    assert result["changed"] and result["added"] == [VRRP_IN["id"]]
+    assert before_rules["ipv4"].read_text() == BEFORE_RULES
+
+
+def test_firewalld_vrrp_is_a_protocol_rich_rule():
+    assert fb.firewalld_rich_rule(VRRP_IN) == 'rule family="ipv4" source address="10.0.0.6/32" protocol value="vrrp" accept'
+    assert fb.rule_line(VRRP_IN) == "in vrrp from 10.0.0.6/32 [%s]" % VRRP_IN["id"]
