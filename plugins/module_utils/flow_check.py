@@ -14,7 +14,7 @@ import ssl
 import threading
 import time
 
-KINDS = ("resolve", "tcp", "tls")
+KINDS = ("resolve", "tcp", "tls", "https")
 
 STATUS_PASS = "pass"
 STATUS_FAIL = "fail"
@@ -37,7 +37,7 @@ def normalize_flow(flow, index, default_timeout):
     if not host or not isinstance(host, str):
         raise FlowError("flow %r: host must be a non-empty string, got %r" % (name, host))
     port = flow.get("port")
-    if kind in ("tcp", "tls"):
+    if kind in ("tcp", "tls", "https"):
         try:
             port = int(port)
         except (TypeError, ValueError):
@@ -65,6 +65,8 @@ def normalize_flow(flow, index, default_timeout):
         "required": flow.get("required", True),
         "test": flow.get("test", True),
         "reason": flow.get("reason") or "",
+        "path": flow.get("path") or "/",
+        "expect_status": [int(code) for code in flow.get("expect_status") or [200]],
     }
 
 
@@ -137,8 +139,33 @@ def _check_connect(flow):
             if not flow["verify"]:
                 return True, "%s handshake with %s, certificate not verified" % (tls.version(), peer)
             cert = tls.getpeercert()
-            return True, "%s to %s, certificate for %s verifies, expires %s" % (
+            verified = "%s to %s, certificate for %s verifies, expires %s" % (
                 tls.version(), peer, _subject_cn(cert), cert.get("notAfter", "?"))
+            if flow["kind"] == "tls":
+                return True, verified
+            return _https_request(tls, flow, verified)
+
+
+def _https_request(tls, flow, verified):
+    """One HTTP/1.1 GET over the verified TLS session; the status line decides."""
+    request = "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nUser-Agent: oth.stack flow_check\r\n\r\n" % (
+        flow["path"], flow["server_name"])
+    tls.sendall(request.encode("ascii"))
+    head = b""
+    while b"\r\n" not in head and len(head) < 4096:
+        chunk = tls.recv(1024)
+        if not chunk:
+            break
+        head += chunk
+    status_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = status_line.split()
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        return False, "%s; no HTTP response to GET %s (got %r)" % (verified, flow["path"], status_line[:60])
+    status = int(parts[1])
+    if status not in flow["expect_status"]:
+        return False, "%s; GET %s answered %d, expected %s" % (
+            verified, flow["path"], status, ", ".join(map(str, flow["expect_status"])))
+    return True, "%s; GET %s answered %d" % (verified, flow["path"], status)
 
 
 def check_one(flow):

@@ -237,6 +237,17 @@ def parse_int(value, low=None, high=None):
     return number
 
 
+def parse_seconds(value, low, high):
+    """A number of seconds, whole or decimal, from ``low`` to ``high``."""
+    if isinstance(value, bool) or not (isinstance(value, (int, float))
+                                       or _is_text(value) and re.fullmatch(r"[0-9]+(\.[0-9]+)?", value)):
+        raise InputError("is not a number of seconds such as 1 or 0.4")
+    number = float(value)
+    if not low <= number <= high:
+        raise InputError("is outside %s to %s seconds" % (low, high))
+    return number
+
+
 def parse_port(value):
     try:
         return parse_int(value, 1, 65535)
@@ -516,6 +527,7 @@ SPEC = {
     "haproxy_backend_check_path": _kind("name", pattern=r"/[!-~]*", what="a URL path without blanks or '#'",
                                         refuse="#"),
     "haproxy_backend_check_host": HOSTNAME,
+    "haproxy_health_uri": _kind("name", pattern=r"/[!-~]*", what="a URL path without blanks or '#'", refuse="#"),
     "haproxy_backend_check_expect_status": _kind("name", pattern=r"[1-5][0-9]{2}(-[1-5][0-9]{2})?",
                                                  what="an HTTP status or range such as 200-399"),
     "haproxy_backend_check_interval": _kind("haproxy_time"),
@@ -547,6 +559,25 @@ SPEC = {
             "options": _list(_kind("haproxy", what="one server option")),
         }, required=("name", "address", "port"))),
     }, required=("name",))),
+    # keepalived
+    "keepalived_virtual_address": ADDRESS,
+    "keepalived_virtual_prefix": _kind("int", low=1, high=128),
+    "keepalived_interface": _optional(_kind("name", pattern=r"[A-Za-z0-9_.:@-]{1,15}", what="an interface name such as eth0")),
+    "keepalived_group": _kind("name", pattern=r"[A-Za-z0-9_]+", what="an inventory group name"),
+    "keepalived_unicast": BOOL,
+    "keepalived_virtual_router_id": _kind("int", low=1, high=255),
+    "keepalived_site_name": HOSTNAME,
+    "keepalived_priority": _kind("int", low=1, high=254),
+    "keepalived_vrrp_version": _kind("choice", choices=(2, 3), numeric=True),
+    "keepalived_advert_interval": _kind("seconds", low=0.01, high=255),
+    "keepalived_auth_pass": _optional(_kind("name", pattern=r"[!-~]{1,8}", what="1 to 8 printable characters, no blank",
+                                            secret=True, refuse='"#!')),
+    "keepalived_preempt": BOOL,
+    "keepalived_check_interval": _kind("int", low=1, high=60),
+    "keepalived_check_timeout": _kind("seconds", low=0.05, high=10),
+    "keepalived_check_fall": _kind("int", low=1, high=10),
+    "keepalived_check_rise": _kind("int", low=1, high=10),
+    "keepalived_notify_script": _optional(_kind("path")),
     # ssh_access
     "ssh_access_flows": MATRIX,
     "ssh_access_management_user": _optional(_kind("name", pattern=LOGIN_NAME, what="a login name")),
@@ -587,12 +618,15 @@ ROLE_INPUTS = {
     "firewall": _SHARED + tuple(n for n in SPEC if n.startswith("firewall_")),
     "hosts": ("oth_fqdn", "oth_public_ip", "oth_internal_ip") + tuple(n for n in SPEC if n.startswith("hosts_")),
     "haproxy": ("oth_fqdn",) + _TLS + tuple(n for n in SPEC if n.startswith("haproxy_")),
+    "keepalived": ("oth_fqdn", "oth_public_ip", "oth_internal_ip", "haproxy_https_port", "haproxy_server_name",
+                   "haproxy_health_uri") + tuple(n for n in SPEC if n.startswith("keepalived_")),
     "ssh_access": ("oth_admin_sources", "oth_admin_users", "oth_admin_ssh_to_application", "oth_internal_ip",
                    "oth_bastion_address", "oth_network_matrix", "oth_network_matrix_extra")
     + tuple(n for n in SPEC if n.startswith("ssh_access_")),
 }
 ROLE_INPUTS["loadbalancer"] = tuple(sorted(set(ROLE_INPUTS["hosts"] + ROLE_INPUTS["firewall"]
-                                               + ROLE_INPUTS["ssh_access"] + ROLE_INPUTS["haproxy"])))
+                                               + ROLE_INPUTS["ssh_access"] + ROLE_INPUTS["haproxy"]
+                                               + ROLE_INPUTS["keepalived"])))
 ROLE_INPUTS["application"] = tuple(sorted(set(ROLE_INPUTS["hosts"] + ROLE_INPUTS["firewall"]
                                               + ROLE_INPUTS["ssh_access"])))
 ROLE_INPUTS["storage"] = ROLE_INPUTS["application"]
@@ -773,6 +807,7 @@ _PARSERS = {
     "endpoint": lambda value, spec: parse_endpoint(value),
     "port": lambda value, spec: parse_port(value),
     "int": lambda value, spec: parse_int(value, spec.get("low"), spec.get("high")),
+    "seconds": lambda value, spec: parse_seconds(value, spec["low"], spec["high"]),
     "haproxy": lambda value, spec: parse_haproxy(value, spec.get("what", "an HAProxy value")),
     "haproxy_time": lambda value, spec: parse_haproxy_time(value),
     "path": lambda value, spec: parse_path(value),

@@ -21,6 +21,8 @@ description:
   - A C(tls) flow connects and completes a TLS handshake; by default the certificate must verify
     against the system trust store, O(flows[].ca_file) or O(flows[].ca_pem), for
     O(flows[].server_name).
+  - An C(https) flow does what a C(tls) flow does, then sends C(GET) O(flows[].path) over the
+    verified session and expects one of O(flows[].expect_status).
   - All flows run concurrently in threads; the whole call returns within O(deadline) seconds even
     if a resolver hangs.
   - A failed flow does not fail the task unless O(fail_on_error=true); the caller decides.
@@ -49,7 +51,7 @@ options:
       kind:
         description: What to check.
         type: str
-        choices: [resolve, tcp, tls]
+        choices: [resolve, tcp, tls, https]
         default: tcp
       host:
         description: The name to resolve, or the name or address to connect to.
@@ -68,17 +70,17 @@ options:
         description: Seconds allowed for this flow's connect and handshake. Defaults to O(timeout).
         type: float
       server_name:
-        description: For C(tls), the name sent in SNI and checked against the certificate. Defaults to O(flows[].host).
+        description: For C(tls) and C(https), the name sent in SNI and checked against the certificate. Defaults to O(flows[].host).
         type: str
       verify:
-        description: For C(tls), whether the certificate must verify. With C(false) only the handshake is checked.
+        description: For C(tls) and C(https), whether the certificate must verify. With C(false) only the handshake is checked.
         type: bool
         default: true
       ca_file:
-        description: For C(tls), a CA bundle file on the managed node to verify against instead of the system store.
+        description: For C(tls) and C(https), a CA bundle file on the managed node to verify against instead of the system store.
         type: path
       ca_pem:
-        description: For C(tls), CA certificates as PEM text to verify against instead of the system store.
+        description: For C(tls) and C(https), CA certificates as PEM text to verify against instead of the system store.
         type: str
       required:
         description: Whether a failure of this flow counts for O(fail_on_error) and RV(summary.failed_required).
@@ -91,6 +93,15 @@ options:
       reason:
         description: The detail shown for a flow that is not tested.
         type: str
+      path:
+        description: For C(https), the path to request.
+        type: str
+        default: /
+      expect_status:
+        description: For C(https), the HTTP status codes that pass.
+        type: list
+        elements: int
+        default: [200]
   timeout:
     description: Default seconds per flow for resolution, connect and handshake.
     type: float
@@ -245,6 +256,8 @@ FLOW_SPEC = dict(
     required=dict(type="bool", default=True),
     test=dict(type="bool", default=True),
     reason=dict(type="str"),
+    path=dict(type="str", default="/"),
+    expect_status=dict(type="list", elements="int", default=[200]),
 )
 
 
@@ -252,7 +265,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             flows=dict(type="list", elements="dict", required=True, options=FLOW_SPEC,
-                       required_if=[("kind", "tcp", ["port"]), ("kind", "tls", ["port"])]),
+                       required_if=[("kind", "tcp", ["port"]), ("kind", "tls", ["port"]), ("kind", "https", ["port"])]),
             timeout=dict(type="float", default=3.0),
             deadline=dict(type="float", default=10.0),
             max_workers=dict(type="int", default=16),

@@ -12,7 +12,8 @@ import pytest
 import testinfra
 
 FQDN = "telehealth.oth-lab.test"
-NODES = ("lb1", "app1", "app2", "storage1")
+NODES = ("lb1", "lb2", "app1", "app2", "storage1")
+LOAD_BALANCERS = ("lb1", "lb2")
 
 
 def node(name):
@@ -28,6 +29,20 @@ def ip():
                              check=True, capture_output=True, text=True).stdout.strip()
         addresses[name] = out
     return addresses
+
+
+@pytest.fixture(scope="session")
+def vip():
+    """oth_public_ip of the HA pair: the lab network's 250th address (inventories/lab)."""
+    import ipaddress
+    subnet = subprocess.run(["podman", "network", "inspect", "-f", "{{range .Subnets}}{{.Subnet}}{{end}}", "oth-default"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    return str(ipaddress.ip_network(subnet)[250])
+
+
+def holders(vip):
+    """The load balancers that hold the floating address right now."""
+    return [lb for lb in LOAD_BALANCERS if f" {vip}/" in node(lb).run("ip -o addr show").stdout]
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,9 @@ def test_every_node_resolves_every_other_by_name(source, ip):
 
 
 @pytest.mark.parametrize("source", ["app1", "app2"])
-def test_application_nodes_resolve_the_fqdn_to_the_load_balancer(source, ip):
+def test_application_nodes_resolve_the_fqdn_to_the_pairs_floating_address(source, vip):
     resolved = node(source).run(f"getent ahostsv4 {FQDN}").stdout.split()
-    assert resolved and resolved[0] == ip["lb1"]
+    assert resolved and resolved[0] == vip
 
 
 def test_a_hand_edited_entry_in_the_block_is_put_back_on_the_next_run(ip):

@@ -14,9 +14,10 @@ def test_staff_key_reaches_the_load_balancer(client_files, ip):
     assert result.stdout.strip() == "lb1"
 
 
+@pytest.mark.parametrize("bastion", ("lb1", "lb2"))
 @pytest.mark.parametrize("target", ("app1", "app2", "storage1"))
-def test_staff_key_reaches_inner_nodes_through_the_bastion(client_files, ip, target):
-    jump = f"-o ProxyCommand='{SSH} -W %h:%p staff@{ip['lb1']}'"
+def test_staff_key_reaches_inner_nodes_through_either_bastion(client_files, ip, target, bastion):
+    jump = f"-o ProxyCommand='{SSH} -W %h:%p staff@{ip[bastion]}'"
     result = node("client1").run(f"{SSH} {jump} staff@{ip[target]} hostname")
     assert result.rc == 0, result.stderr
     assert result.stdout.strip() == target

@@ -24,7 +24,7 @@ def defaults(role):
     """Every variable of a role with the role defaults' values (Jinja left as text is fine for
     the checks of these tests, which replace what they test)."""
     values = {name: inputs.UNDEFINED for name in inputs.names(role)}
-    for part in ("firewall", "hosts", "haproxy", "ssh_access"):
+    for part in ("firewall", "hosts", "haproxy", "ssh_access", "keepalived"):
         data = yaml.safe_load((ROOT / "roles" / part / "defaults" / "main.yml").read_text()) or {}
         for name, value in data.items():
             if name in values and not (isinstance(value, str) and "{{" in value):
@@ -45,7 +45,7 @@ def problems(role="loadbalancer", hostvars=None, **values):
 
 def test_the_defaults_have_no_problem():
     assert problems() == []
-    for role in ("firewall", "hosts", "ssh_access"):
+    for role in ("firewall", "hosts", "ssh_access", "keepalived"):
         assert problems(role) == [], role
 
 
@@ -424,3 +424,32 @@ def test_the_bundle_is_never_readable_by_every_account(mode):
 @pytest.mark.parametrize("mode", ["0600", "0640", "0400", "600", 0o600])
 def test_private_bundle_modes_are_fine(mode):
     assert problems(haproxy_tls_bundle_mode=mode) == []
+
+
+# ---- keepalived (the HA pair) -----------------------------------------------------------------
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("keepalived_advert_interval", "0.4s", "is not a number of seconds"),
+    ("keepalived_advert_interval", 0, "is outside 0.01 to 255 seconds"),
+    ("keepalived_virtual_router_id", 256, "is outside 1 to 255"),
+    ("keepalived_priority", 255, "is outside 1 to 254"),
+    ("keepalived_vrrp_version", 4, "is not one of"),
+    ("keepalived_interface", "eth0\n}", "one line"),
+    ("keepalived_notify_script", "/usr/local/bin/move-ip --all", "without blanks"),
+    ("keepalived_virtual_address", "192.0.2.10/24", "prefix"),
+    ("keepalived_preempt", "maybe", "boolean"),
+])
+def test_keepalived_values_are_refused_with_their_name(variable, value, message):
+    found = problems("keepalived", **{variable: value})
+    assert len(found) == 1 and found[0].startswith(variable + ":") and message in found[0], found
+
+
+@pytest.mark.parametrize("secret", ["pass word", "toolongpass", 'pa"ss', "pa#ss", "a!b"])
+def test_the_vrrp_password_is_refused_without_being_shown(secret):
+    [found] = problems("keepalived", keepalived_auth_pass=secret)
+    assert found.startswith("keepalived_auth_pass: (value not shown)") and secret not in found
+
+
+def test_the_load_balancer_tier_checks_the_keepalived_inputs_too():
+    assert "keepalived_advert_interval" in inputs.names("loadbalancer")
+    assert problems(keepalived_advert_interval=0.4, keepalived_check_timeout="0.5") == []

@@ -312,3 +312,47 @@ def test_module_requires_a_port_for_tcp(capsys):
     code, out = _run_module({"flows": [{"host": "127.0.0.1", "kind": "tcp"}]}, capsys)
     assert code == 1
     assert "port" in out["msg"]
+
+
+@pytest.fixture(scope="module")
+def https_port(pki):
+    """Answers GET /ok with 200 and anything else with 503, over TLS."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(pki / "server.pem"), str(pki / "server.key"))
+    server = _listen()
+
+    def answer(conn):
+        conn.settimeout(5)
+        tls = context.wrap_socket(conn, server_side=True)
+        request = tls.recv(4096).decode("ascii")
+        assert "\r\nHost: %s\r\n" % SERVER_NAME in request
+        status = "200 OK" if request.startswith("GET /ok ") else "503 Service Unavailable"
+        tls.sendall(("HTTP/1.1 %s\r\nContent-Length: 0\r\n\r\n" % status).encode("ascii"))
+        return tls
+
+    _accept_forever(server, answer)
+    yield server.getsockname()[1]
+    server.close()
+
+
+def test_https_sends_a_request_and_checks_the_status(https_port, pki):
+    flow = {"kind": "https", "host": "127.0.0.1", "port": https_port, "server_name": SERVER_NAME,
+            "ca_file": str(pki / "ca.pem"), "path": "/ok"}
+    result = _one(flow)
+    assert result["status"] == "pass", result
+    assert "verifies" in result["detail"] and "GET /ok answered 200" in result["detail"]
+    result = _one(dict(flow, path="/elsewhere"))
+    assert result["ok"] is False and "answered 503, expected 200" in result["detail"]
+    assert _one(dict(flow, path="/elsewhere", expect_status=[200, 503]))["status"] == "pass"
+
+
+def test_https_does_not_pass_on_a_certificate_that_does_not_verify(https_port):
+    result = _one({"kind": "https", "host": "127.0.0.1", "port": https_port, "server_name": SERVER_NAME,
+                   "path": "/ok"})
+    assert result["ok"] is False and "does not verify" in result["detail"]
+
+
+def test_https_to_a_tls_server_that_never_answers_http_fails(tls_port, pki):
+    result = _one({"kind": "https", "host": "127.0.0.1", "port": tls_port, "server_name": SERVER_NAME,
+                   "ca_file": str(pki / "ca.pem")}, default_timeout=1)
+    assert result["ok"] is False

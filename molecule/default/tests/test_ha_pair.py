@@ -1,0 +1,188 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The HA pair: lb1 (ufw) and lb2 (firewalld) hold oth_public_ip with keepalived.
+
+A client polls https://FQDN/ on the floating address every 0.1 s with the chain verified while
+the holder's HAProxy stops, while the holder freezes, when it comes back, and while a converge
+replaces the certificate on both. The figures of each case go to .cache/ha-failover.json.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import time
+
+import pytest
+
+from conftest import FQDN, LOAD_BALANCERS, holders, node
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+SCENARIO = pathlib.Path(__file__).resolve().parents[1]
+FIGURES = ROOT / ".cache" / "ha-failover.json"
+# The bar of the issue: the address serves again within 2 s of a failure.
+MAX_GAP = 2.0
+
+
+@pytest.fixture(scope="module")
+def poller(client_files):
+    subprocess.run(["podman", "cp", str(SCENARIO / "files" / "poll_https.py"), "client1:/root/poll_https.py"],
+                   check=True)
+
+    class Poller:
+        def start(self, vip, max_seconds=60):
+            node("client1").run("rm -f /root/poll.stop")
+            self.process = subprocess.Popen(
+                ["podman", "exec", "client1", "python3", "/root/poll_https.py", vip, FQDN,
+                 f"{client_files}/root-ca.pem", "0.1", str(max_seconds), "/root/poll.stop"],
+                stdout=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+
+        def stop(self):
+            node("client1").run("touch /root/poll.stop")
+            out, _ = self.process.communicate(timeout=30)
+            return json.loads(out)
+
+    return Poller()
+
+
+def record(case, figures):
+    FIGURES.parent.mkdir(exist_ok=True)
+    data = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    data[case] = figures
+    FIGURES.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def master_entries():
+    """How often each load balancer's keepalived entered MASTER state since it started."""
+    return {lb: node(lb).run("journalctl -u keepalived --no-pager -o cat | grep -c 'Entering MASTER STATE'")
+            .stdout.strip() for lb in LOAD_BALANCERS}
+
+
+def wait_for_one_holder(vip, seconds=15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = holders(vip)
+        if len(found) == 1:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"not exactly one holder of {vip}: {holders(vip)}")
+
+
+def wait_until_serving(lb, seconds=15):
+    """Until the node's own keepalived check passes again (its HAProxy answers)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if node(lb).run("/etc/keepalived/oth-haproxy-serves").rc == 0:
+            # rise 2: two passing checks at 1 s before keepalived leaves FAULT.
+            time.sleep(3)
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{lb}'s HAProxy does not serve again")
+
+
+def test_exactly_one_load_balancer_holds_the_address_and_both_run_keepalived(vip):
+    assert len(holders(vip)) == 1
+    for lb in LOAD_BALANCERS:
+        assert node(lb).service("keepalived").is_running
+        assert node(lb).file("/etc/keepalived/keepalived.conf").mode == 0o600
+
+
+def test_vrrp_is_let_in_from_the_peer_only_on_both_backends(ip):
+    before = node("lb1").file("/etc/ufw/before.rules").content_string
+    assert f"-A ufw-before-input -p vrrp -s {ip['lb2']}/32 -j ACCEPT" in before
+    rich = node("lb2").run("firewall-cmd --policy oth-stack-inbound --list-rich-rules").stdout
+    assert f'rule family="ipv4" source address="{ip["lb1"]}/32" protocol value="vrrp" accept' in rich
+    assert rich.count("vrrp") == 1
+
+
+def test_a_stopped_haproxy_hands_the_address_over(vip, poller):
+    holder = wait_for_one_holder(vip)
+    poller.start(vip)
+    node(holder).run("systemctl stop haproxy")
+    time.sleep(6)
+    figures = poller.stop()
+    new_holder = wait_for_one_holder(vip)
+    node(holder).run("systemctl start haproxy")
+    wait_until_serving(holder)
+    record("a_haproxy_stopped", dict(figures, holder_before=holder, holder_after=new_holder))
+    assert new_holder != holder
+    assert figures["longest_gap"] <= MAX_GAP, figures
+
+
+def test_a_frozen_holder_hands_over_and_coming_back_moves_nothing_back(vip, poller):
+    holder = wait_for_one_holder(vip)
+    poller.start(vip)
+    subprocess.run(["podman", "pause", holder], check=True)
+    try:
+        time.sleep(6)
+        frozen = poller.stop()
+        new_holder = wait_for_one_holder(vip)
+    finally:
+        poller.start(vip)
+        subprocess.run(["podman", "unpause", holder], check=True)
+    time.sleep(8)
+    back = poller.stop()
+    final_holder = wait_for_one_holder(vip)
+    record("b_holder_frozen", dict(frozen, holder_before=holder, holder_after=new_holder))
+    record("c_holder_back", dict(back, holder_after=final_holder))
+    assert new_holder != holder
+    assert frozen["longest_gap"] <= MAX_GAP, frozen
+    assert back["longest_gap"] <= MAX_GAP, back
+
+
+def test_a_converge_that_replaces_the_certificate_loses_no_request(vip, ip, poller, pki_dir, client_files):
+    subprocess.run(["python3", str(ROOT / "tools" / "lab-pki.py"), str(pki_dir), "--renew"], check=True)
+    wanted = subprocess.run(["openssl", "x509", "-noout", "-serial", "-in", str(pki_dir / "server.pem")],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    holder = wait_for_one_holder(vip)
+    masters = master_entries()
+    poller.start(vip, max_seconds=900)
+    run = subprocess.run(
+        ["ansible-playbook", "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
+         str(ROOT / "playbooks" / "loadbalancer.yml")],
+        cwd=ROOT, env=dict(os.environ, OTH_LAB_PKI_DIR=str(pki_dir), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+        capture_output=True, text=True, timeout=900, check=False)
+    time.sleep(2)
+    figures = poller.stop()
+    record("d_certificate_replaced", dict(figures, holder_before=holder, holder_after=holders(vip)))
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    assert figures["failed"] == 0, figures
+    # Nothing failed, so nothing may have moved: no flap during the converge.
+    assert holders(vip) == [holder]
+    assert master_entries() == masters
+    for lb in LOAD_BALANCERS:
+        served = node("client1").run(
+            f"openssl s_client -connect {ip[lb]}:443 -servername {FQDN} -CAfile {client_files}/root-ca.pem "
+            f"</dev/null 2>/dev/null | openssl x509 -noout -serial")
+        assert served.stdout.strip() == wanted, lb
+
+
+def test_vrrp_refused_by_the_firewall_is_reported_by_preflight(vip, ip, pki_dir):
+    holder = wait_for_one_holder(vip)
+    backup = next(lb for lb in LOAD_BALANCERS if lb != holder)
+    # The backup's firewall stops letting in the holder's adverts (a peer missing from the flow):
+    # it takes the address too.
+    if backup == "lb1":
+        drop = f"iptables -D ufw-before-input -p vrrp -s {ip[holder]}/32 -j ACCEPT"
+        restore = "ufw reload"
+    else:
+        drop = ("firewall-cmd --policy oth-stack-inbound --remove-rich-rule "
+                f"'rule family=\"ipv4\" source address=\"{ip[holder]}/32\" protocol value=\"vrrp\" accept'")
+        restore = "firewall-cmd --reload"
+    assert node(backup).run(drop).rc == 0
+    try:
+        deadline = time.monotonic() + 10
+        while len(holders(vip)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(holders(vip)) == 2
+        run = subprocess.run(
+            ["ansible-playbook", "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
+             str(ROOT / "playbooks" / "preflight.yml"), "-e", json.dumps({"preflight_ca_file": str(pki_dir / "root-ca.pem")})],
+            cwd=ROOT, env=dict(os.environ, OTH_LAB_PKI_DIR=str(pki_dir), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+            capture_output=True, text=True, timeout=600, check=False)
+        output = run.stdout + run.stderr
+        assert run.returncode != 0, output[-3000:]
+        assert f"2 load balancer(s) hold {vip}" in output, output[-3000:]
+        assert "cannot hear each other's VRRP adverts" in output
+    finally:
+        node(backup).run(restore)
+    wait_for_one_holder(vip)
