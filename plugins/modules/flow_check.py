@@ -236,6 +236,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.oth.stack.plugins.module_utils.flow_check import (
+    KINDS,
     FlowError,
     render_table,
     run_flows,
@@ -244,7 +245,7 @@ from ansible_collections.oth.stack.plugins.module_utils.flow_check import (
 
 FLOW_SPEC = dict(
     name=dict(type="str"),
-    kind=dict(type="str", choices=["resolve", "tcp", "tls"], default="tcp"),
+    kind=dict(type="str", choices=list(KINDS), default="tcp"),
     host=dict(type="str", required=True),
     port=dict(type="int"),
     expect=dict(type="list", elements="str"),
