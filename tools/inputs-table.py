@@ -22,6 +22,7 @@ KINDS = {
     "endpoints": "an endpoint or a list of them: an inventory host, an address, a network or a DNS name",
     "port": "a port, 1 to 65535",
     "int": "a whole number",
+    "seconds": "a number of seconds, whole or decimal (0.4)",
     "haproxy": "one line of HAProxy text, no '#'",
     "haproxy_time": "an HAProxy time (500ms, 5s, 1m)",
     "path": "an absolute path without blanks",
@@ -48,6 +49,10 @@ def describe(spec):
         text = spec["what"]
     else:
         text = KINDS[kind]
+    if kind in ("int", "seconds") and (spec.get("low") is not None or spec.get("high") is not None):
+        text += ", %s to %s" % (spec.get("low", "any"), spec.get("high") if spec.get("high") is not None else "any")
+    if spec.get("secret"):
+        text += " (never shown in messages)"
     if spec.get("staff"):
         text += "; names unique and not root, keys one per line of a type in `ssh_access_key_types`"
     if spec.get("empty_ok"):
@@ -61,7 +66,7 @@ def main(role):
     for name in inputs.names(role):
         spec = inputs.SPEC[name]
         print("| `%s` | %s |" % (name, describe(spec).replace("|", "\\|")))
-    if role in ("firewall", "hosts", "ssh_access", "haproxy"):
+    if role in ("firewall", "hosts", "ssh_access", "haproxy", "keepalived"):
         for name, spec in inputs.HOST_SPEC.items():
             print("| `%s` (every node's) | %s |" % (name, describe(spec)))
 

@@ -356,3 +356,11 @@ def test_https_to_a_tls_server_that_never_answers_http_fails(tls_port, pki):
     result = _one({"kind": "https", "host": "127.0.0.1", "port": tls_port, "server_name": SERVER_NAME,
                    "ca_file": str(pki / "ca.pem")}, default_timeout=1)
     assert result["ok"] is False
+
+
+def test_module_runs_an_https_flow(https_port, pki, capsys):
+    code, out = _run_module({"flows": [
+        {"name": "health", "kind": "https", "host": "127.0.0.1", "port": https_port, "server_name": SERVER_NAME,
+         "ca_pem": (pki / "ca.pem").read_text(), "path": "/ok"}], "fail_on_error": True}, capsys)
+    assert code == 0, out
+    assert out["results"][0]["status"] == "pass"
