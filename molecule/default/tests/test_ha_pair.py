@@ -71,7 +71,7 @@ def wait_until_serving(lb, seconds=15):
     """Until the node's own keepalived check passes again (its HAProxy answers)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if node(lb).run("/etc/keepalived/oth-haproxy-serves").rc == 0:
+        if node(lb).run("python3 /etc/keepalived/oth-haproxy-serves").rc == 0:
             # rise 2: two passing checks at 1 s before keepalived leaves FAULT.
             time.sleep(3)
             return
@@ -182,7 +182,7 @@ def test_vrrp_refused_by_the_firewall_is_reported_by_preflight(vip, ip, pki_dir)
         output = run.stdout + run.stderr
         assert run.returncode != 0, output[-3000:]
         assert f"2 load balancer(s) hold {vip}" in output, output[-3000:]
-        assert "cannot hear each other's VRRP adverts" in output
+        assert "do not hear the VRRP adverts of the others" in output
     finally:
         node(backup).run(restore)
     wait_for_one_holder(vip)
