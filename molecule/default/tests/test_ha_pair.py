@@ -138,7 +138,7 @@ def test_a_converge_that_replaces_the_certificate_loses_no_request(vip, ip, poll
     poller.start(vip, max_seconds=900)
     run = subprocess.run(
         ["ansible-playbook", "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
-         str(ROOT / "playbooks" / "loadbalancer.yml")],
+         str(SCENARIO / "apply_loadbalancers.yml")],
         cwd=ROOT, env=dict(os.environ, OTH_LAB_PKI_DIR=str(pki_dir), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
         capture_output=True, text=True, timeout=900, check=False)
     time.sleep(2)
@@ -159,14 +159,15 @@ def test_a_converge_that_replaces_the_certificate_loses_no_request(vip, ip, poll
 def test_vrrp_refused_by_the_firewall_is_reported_by_preflight(vip, ip, pki_dir):
     holder = wait_for_one_holder(vip)
     backup = next(lb for lb in LOAD_BALANCERS if lb != holder)
-    # The backup's firewall stops letting in the holder's adverts (a peer missing from the flow):
-    # it takes the address too.
+    # The backup's firewall stops letting in the holder's adverts, as when the peer's address is
+    # missing from the flow: it takes the address too. Removing the allow rule alone would not do
+    # it here, because conntrack keeps passing the adverts it already tracks; a drop rule ahead of
+    # everything does.
     if backup == "lb1":
-        drop = f"iptables -D ufw-before-input -p vrrp -s {ip[holder]}/32 -j ACCEPT"
-        restore = "ufw reload"
+        rule = f"INPUT -p vrrp -s {ip[holder]} -j DROP"
+        drop, restore = f"iptables -I {rule}", f"iptables -D {rule}"
     else:
-        drop = ("firewall-cmd --policy oth-stack-inbound --remove-rich-rule "
-                f"'rule family=\"ipv4\" source address=\"{ip[holder]}/32\" protocol value=\"vrrp\" accept'")
+        drop = f"nft insert rule inet firewalld filter_INPUT ip saddr {ip[holder]} ip protocol vrrp drop"
         restore = "firewall-cmd --reload"
     assert node(backup).run(drop).rc == 0
     try:
