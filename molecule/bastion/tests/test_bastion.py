@@ -308,3 +308,11 @@ def test_hand_edits_of_sshd_config_accounts_keys_and_sudoers_are_put_back_on_the
     assert [line.strip() for line in keys if line.strip()] == [staff_key()]
     assert LB_HOST.file("/etc/sudoers.d/oth-staff").content_string.strip().endswith("staff ALL=(ALL:ALL) NOPASSWD: ALL")
     assert from_client(f"ssh staff@{LB} sudo -n id -u").stdout.strip() == "0"
+
+
+def test_a_single_load_balancer_runs_no_keepalived_and_no_vrrp_rule():
+    # One host in loadbalancer: no HA pair, so no keepalived and no VRRP block in ufw's files.
+    lb = podman("bst-lb1")
+    assert not lb.package("keepalived").is_installed
+    assert "oth.stack" not in lb.file("/etc/ufw/before.rules").content_string
+    assert "vrrp" not in lb.run("iptables-save").stdout

@@ -136,11 +136,7 @@ def test_a_converge_that_replaces_the_certificate_loses_no_request(vip, ip, poll
     holder = wait_for_one_holder(vip)
     masters = master_entries()
     poller.start(vip, max_seconds=900)
-    run = subprocess.run(
-        ["ansible-playbook", "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
-         str(SCENARIO / "apply_loadbalancers.yml")],
-        cwd=ROOT, env=dict(os.environ, OTH_LAB_PKI_DIR=str(pki_dir), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-        capture_output=True, text=True, timeout=900, check=False)
+    run = converge_load_balancers(pki_dir)
     time.sleep(2)
     figures = poller.stop()
     record("d_certificate_replaced", dict(figures, holder_before=holder, holder_after=holders(vip)))
@@ -154,6 +150,38 @@ def test_a_converge_that_replaces_the_certificate_loses_no_request(vip, ip, poll
             f"openssl s_client -connect {ip[lb]}:443 -servername {FQDN} -CAfile {client_files}/root-ca.pem "
             f"</dev/null 2>/dev/null | openssl x509 -noout -serial")
         assert served.stdout.strip() == wanted, lb
+
+
+def converge_load_balancers(pki_dir, *extra):
+    return subprocess.run(
+        ["ansible-playbook", "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
+         str(SCENARIO / "apply_loadbalancers.yml"), *extra],
+        cwd=ROOT, env=dict(os.environ, OTH_LAB_PKI_DIR=str(pki_dir), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+        capture_output=True, text=True, timeout=900, check=False)
+
+
+def test_a_config_that_does_not_serve_stops_the_run_at_the_first_load_balancer(vip, poller, pki_dir):
+    # haproxy -c accepts it, yet the frontend rejects every connection: only the request after
+    # the reload can tell. lb1 changes first (serial), fails that request, and lb2 is not touched.
+    broken = json.dumps({"haproxy_https_directives": ["tcp-request connection reject"]})
+    lb2_config = node("lb2").file("/etc/haproxy/haproxy.cfg").content_string
+    poller.start(vip, max_seconds=900)
+    run = converge_load_balancers(pki_dir, "-e", broken)
+    time.sleep(2)
+    figures = poller.stop()
+    record("rolling_bad_config", dict(figures, holder_after=holders(vip)))
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, output[-3000:]
+    assert "lb1 does not serve HTTPS after the change" in output, output[-3000:]
+    assert node("lb2").file("/etc/haproxy/haproxy.cfg").content_string == lb2_config
+    assert "tcp-request connection reject" in node("lb1").file("/etc/haproxy/haproxy.cfg").content_string
+    # The site kept serving: lb2 holds the address (lb1's check fails).
+    assert holders(vip) == ["lb2"]
+    assert figures["longest_gap"] <= MAX_GAP, figures
+    fixed = converge_load_balancers(pki_dir)
+    assert fixed.returncode == 0, (fixed.stdout + fixed.stderr)[-3000:]
+    wait_until_serving("lb1")
+    wait_for_one_holder(vip)
 
 
 def test_vrrp_refused_by_the_firewall_is_reported_by_preflight(vip, ip, pki_dir):
