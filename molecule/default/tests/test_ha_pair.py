@@ -190,16 +190,14 @@ def test_a_config_that_does_not_serve_stops_the_run_at_the_first_load_balancer(v
 def test_vrrp_refused_by_the_firewall_is_reported_by_preflight(vip, ip, pki_dir):
     holder = wait_for_one_holder(vip)
     backup = next(lb for lb in LOAD_BALANCERS if lb != holder)
-    # The backup's firewall stops letting in the holder's adverts, as when the peer's address is
-    # missing from the flow: it takes the address too. Removing the allow rule alone would not do
-    # it here, because conntrack keeps passing the adverts it already tracks; a drop rule ahead of
-    # everything does.
-    if backup == "lb1":
-        rule = f"INPUT -p vrrp -s {ip[holder]} -j DROP"
-        drop, restore = f"iptables -I {rule}", f"iptables -D {rule}"
-    else:
-        drop = f"nft insert rule inet firewalld filter_INPUT ip saddr {ip[holder]} ip protocol vrrp drop"
-        restore = "firewall-cmd --reload"
+    # The backup stops letting in the holder's adverts, as when the peer's address is missing
+    # from the flow: it takes the address too. Removing the allow rule alone would not do it
+    # here (conntrack keeps passing the adverts it already tracks, and firewalld owns its nft
+    # table), so a table of the test's own drops them before anything else sees them.
+    drop = ("nft add table inet oth_test_vrrp && nft add chain inet oth_test_vrrp input "
+            "'{ type filter hook input priority -300; }' && "
+            f"nft add rule inet oth_test_vrrp input ip saddr {ip[holder]} ip protocol vrrp drop")
+    restore = "nft delete table inet oth_test_vrrp"
     assert node(backup).run(drop).rc == 0
     try:
         deadline = time.monotonic() + 10
