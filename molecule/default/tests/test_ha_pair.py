@@ -188,22 +188,24 @@ def test_a_config_that_does_not_serve_stops_the_run_at_the_first_load_balancer(v
 
 
 def test_vrrp_refused_by_the_firewall_is_reported_by_preflight(vip, ip, pki_dir):
-    holder = wait_for_one_holder(vip)
-    backup = next(lb for lb in LOAD_BALANCERS if lb != holder)
-    # The backup stops letting in the holder's adverts, as when the peer's address is missing
-    # from the flow: it takes the address too. Removing the allow rule alone would not do it
-    # here (conntrack keeps passing the adverts it already tracks, and firewalld owns its nft
-    # table), so a table of the test's own drops them before anything else sees them.
-    drop = ("nft add table inet oth_test_vrrp && nft add chain inet oth_test_vrrp input "
+    wait_for_one_holder(vip)
+    # Each load balancer stops letting in the other's adverts, as when their addresses are missing
+    # from the flow: each believes it is alone and takes the address. (Removing the allow rules
+    # would not do it here: conntrack keeps passing the adverts it already tracks, and firewalld
+    # owns its nft table; a table of the test's own drops them before anything else sees them.)
+    for lb in LOAD_BALANCERS:
+        peer = next(other for other in LOAD_BALANCERS if other != lb)
+        drop = node(lb).run(
+            "nft add table inet oth_test_vrrp && nft add chain inet oth_test_vrrp input "
             "'{ type filter hook input priority -300; }' && "
-            f"nft add rule inet oth_test_vrrp input ip saddr {ip[holder]} ip protocol vrrp drop")
-    restore = "nft delete table inet oth_test_vrrp"
-    assert node(backup).run(drop).rc == 0
+            f"nft add rule inet oth_test_vrrp input ip saddr {ip[peer]} ip protocol vrrp drop")
+        assert drop.rc == 0, drop.stderr
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 15
         while len(holders(vip)) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(holders(vip)) == 2
+        assert len(holders(vip)) == 2, {lb: node(lb).run("journalctl -u keepalived -n 8 --no-pager -o cat").stdout
+                                        for lb in LOAD_BALANCERS}
         run = subprocess.run(
             ["ansible-playbook", "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
              str(ROOT / "playbooks" / "preflight.yml"), "-e", json.dumps({"preflight_ca_file": str(pki_dir / "root-ca.pem")})],
@@ -214,5 +216,6 @@ def test_vrrp_refused_by_the_firewall_is_reported_by_preflight(vip, ip, pki_dir)
         assert f"2 load balancer(s) hold {vip}" in output, output[-3000:]
         assert "do not hear the VRRP adverts of the others" in output
     finally:
-        node(backup).run(restore)
+        for lb in LOAD_BALANCERS:
+            node(lb).run("nft delete table inet oth_test_vrrp")
     wait_for_one_holder(vip)
