@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import FQDN, LOAD_BALANCERS, holders, node
+from conftest import FQDN, LOAD_BALANCERS, connects, holders, node
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 SCENARIO = pathlib.Path(__file__).resolve().parents[1]
@@ -219,3 +219,9 @@ def test_vrrp_refused_by_the_firewall_is_reported_by_preflight(vip, ip, pki_dir)
         for lb in LOAD_BALANCERS:
             node(lb).run("nft delete table inet oth_test_vrrp")
     wait_for_one_holder(vip)
+    # The holder that stays announces the address again: the nodes that last heard the other
+    # one reach it within seconds, without waiting for their ARP entries to expire.
+    deadline = time.monotonic() + 5
+    while not connects("app1", vip, 443) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert connects("app1", vip, 443)
