@@ -94,19 +94,28 @@ def pki(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module")
-def tls_port(pki):
+def _tls_server(pki, serve=None):
+    """A listener that completes a TLS handshake with the test certificate, then hands the session
+    to ``serve`` (if given); yields its port."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(str(pki / "server.pem"), str(pki / "server.key"))
     server = _listen()
 
     def handshake(conn):
         conn.settimeout(5)
-        return context.wrap_socket(conn, server_side=True)
+        tls = context.wrap_socket(conn, server_side=True)
+        if serve:
+            serve(tls)
+        return tls
 
     _accept_forever(server, handshake)
     yield server.getsockname()[1]
     server.close()
+
+
+@pytest.fixture(scope="module")
+def tls_port(pki):
+    yield from _tls_server(pki)
 
 
 @pytest.fixture(scope="module")
@@ -317,22 +326,13 @@ def test_module_requires_a_port_for_tcp(capsys):
 @pytest.fixture(scope="module")
 def https_port(pki):
     """Answers GET /ok with 200 and anything else with 503, over TLS."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(str(pki / "server.pem"), str(pki / "server.key"))
-    server = _listen()
-
-    def answer(conn):
-        conn.settimeout(5)
-        tls = context.wrap_socket(conn, server_side=True)
+    def answer(tls):
         request = tls.recv(4096).decode("ascii")
         assert "\r\nHost: %s\r\n" % SERVER_NAME in request
         status = "200 OK" if request.startswith("GET /ok ") else "503 Service Unavailable"
         tls.sendall(("HTTP/1.1 %s\r\nContent-Length: 0\r\n\r\n" % status).encode("ascii"))
-        return tls
 
-    _accept_forever(server, answer)
-    yield server.getsockname()[1]
-    server.close()
+    yield from _tls_server(pki, answer)
 
 
 def test_https_sends_a_request_and_checks_the_status(https_port, pki):
