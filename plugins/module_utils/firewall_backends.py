@@ -66,6 +66,8 @@ class Backend:
         self.module = module
         self.marker = marker
         self.commands = []
+        # What the planned change adds and removes, set before the first changing command.
+        self.summary = {"added": [], "removed": []}
 
     def run(self, argv, check_rc=True):
         rc, out, err = self.module.run_command(argv)
@@ -127,7 +129,7 @@ class UfwBackend(Backend):
             active = "Status: active" in out
         return settings, active
 
-    def apply(self, rules, egress_policy, exclusive_ports, check_mode):
+    def apply(self, rules, egress_policy, exclusive_ports, check_mode, before_change=None):
         if not self.ufw and not check_mode:
             raise BackendError("ufw is not installed")
         desired = dict((r["id"], r) for r in rules if r["protocol"] in UFW_CLI_PROTOCOLS)
@@ -147,6 +149,9 @@ class UfwBackend(Backend):
         after_state = ["enabled: yes"] + ["%s=%s" % (k, wanted[k]) for k in sorted(wanted)]
         changed = bool(to_add or to_remove or raw.differs or setting_changes or not active)
         if changed and not check_mode:
+            self.summary = {"added": sorted(to_add + raw_add), "removed": sorted(to_remove + raw_remove)}
+            if before_change:
+                before_change()
             # The block is written first; ufw reads it on the reload or the enable below.
             if raw.differs:
                 raw.write(self.module)
@@ -396,7 +401,7 @@ class FirewalldBackend(Backend):
             or info.get("egress-zones", "").split() != [spec["egress"]]
         )
 
-    def apply(self, rules, egress_policy, exclusive_ports, check_mode):
+    def apply(self, rules, egress_policy, exclusive_ports, check_mode, before_change=None):
         if not (self.cmd or self.offline_cmd) and not check_mode:
             raise BackendError("firewalld is not installed")
         desired = self.desired_policies(rules, egress_policy, exclusive_ports)
@@ -449,6 +454,9 @@ class FirewalldBackend(Backend):
                 need_reload = True
         result["changed"] = bool(steps)
         if steps and not check_mode:
+            self.summary = {"added": sorted(result["added"]), "removed": sorted(result["removed"])}
+            if before_change:
+                before_change()
             self._execute(steps, need_reload)
         return result
 

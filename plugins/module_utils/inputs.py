@@ -479,6 +479,8 @@ SPEC = {
     "firewall_backend": _kind("choice", choices=("ufw", "firewalld")),
     "firewall_management_sources": NETWORKS,
     "firewall_allow_controller": BOOL,
+    "firewall_confirm_timeout": _kind("int", low=0, high=3600),
+    "firewall_container_filter": BOOL,
     "firewall_dns_servers": _list(ENDPOINT),
     "firewall_ntp_servers": _list(ENDPOINT),
     "firewall_package_mirrors": _list(ENDPOINT),

@@ -113,6 +113,31 @@ options:
       - Changing it orphans the rules written under the old marker.
     type: str
     default: oth.stack
+  state:
+    description:
+      - C(applied) makes the firewall hold O(rules).
+      - C(confirmed) cancels the restore that an earlier C(applied) with O(confirm_timeout)
+        scheduled on the host. Run it over a new connection (after
+        C(ansible.builtin.meta: reset_connection)): the one the change was made over survives
+        the change by connection tracking, whatever the new rules say. When the host has
+        already restored its previous rules, the task fails and says so. O(rules) is ignored.
+    type: str
+    default: applied
+    choices: [applied, confirmed]
+  confirm_timeout:
+    description:
+      - Seconds after which the host restores its previous firewall configuration by itself
+        unless a task with O(state=confirmed) cancels it; C(0) applies without a confirm window.
+      - Only a run that changes the firewall schedules anything: before its first command the
+        host saves the backend's configuration (C(/etc/ufw) and C(/etc/default/ufw), or
+        C(/etc/firewalld)) under C(/run/oth-stack/firewall-restore) and starts a transient
+        systemd timer, so the restore fires even when the controller is gone. A confirmation or
+        a restore removes both. Check mode schedules nothing.
+      - The P(oth.stack.firewall#role) role turns it on (C(firewall_confirm_timeout)) and
+        confirms over a new connection; a playbook that calls this module with it must do the
+        same, or the change is undone.
+    type: int
+    default: 0
 attributes:
   check_mode:
     support: full
@@ -155,6 +180,22 @@ EXAMPLES = r"""
       - {id: "https:out:tcp/443:any", direction: out, protocol: tcp, port: "443", peer: any, family: any}
       - {id: "ssh:reply:tcp/22:192.0.2.10/32", direction: out, reply: true, protocol: tcp, port: "22",
          peer: 192.0.2.10/32, family: ipv4}
+
+- name: Apply with a confirm window of 60 s ...
+  oth.stack.firewall_apply:
+    backend: ufw
+    rules: "{{ my_rules }}"
+    confirm_timeout: 60
+  register: applied
+
+- name: ... close the connection the change was made over ...
+  ansible.builtin.meta: reset_connection
+
+- name: ... and confirm over a new one, which proves the path still works
+  oth.stack.firewall_apply:
+    backend: ufw
+    state: confirmed
+  when: applied.confirm_pending
 """
 
 RETURN = r"""
@@ -178,6 +219,19 @@ rules:
   type: list
   elements: str
   sample: ["in tcp/443 from any [lb_https:in:tcp/443:any]"]
+confirm_pending:
+  description:
+    - With O(state=applied), whether the host will restore its previous firewall unless a task
+      with O(state=confirmed) runs within O(confirm_timeout).
+  returned: always
+  type: bool
+restore:
+  description:
+    - With O(state=applied), the scheduled restore (C(unit), C(fires_at) as a Unix time,
+      C(timeout)); with O(state=confirmed), what was confirmed or, on failure, restored
+      (C(restored_at), C(log), C(change)).
+  returned: when a restore is scheduled, confirmed or done
+  type: dict
 commands:
   description: The commands run, read-only ones included.
   returned: always
@@ -193,6 +247,10 @@ from ansible_collections.oth.stack.plugins.module_utils.firewall_backends import
     BACKENDS,
     BackendError,
     rule_line,
+)
+from ansible_collections.oth.stack.plugins.module_utils.firewall_restore import (
+    ConfirmWindow,
+    RestoreError,
 )
 
 RULE_SPEC = dict(
@@ -211,14 +269,23 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             backend=dict(type="str", required=True, choices=list(BACKENDS)),
-            rules=dict(type="list", elements="dict", required=True, options=RULE_SPEC),
+            rules=dict(type="list", elements="dict", options=RULE_SPEC),
             egress_policy=dict(type="str", default="open", choices=["open", "restricted"]),
             exclusive_ports=dict(type="list", elements="str", default=[]),
             marker=dict(type="str", default="oth.stack"),
+            state=dict(type="str", default="applied", choices=["applied", "confirmed"]),
+            confirm_timeout=dict(type="int", default=0),
         ),
+        required_if=[("state", "applied", ["rules"])],
         supports_check_mode=True,
     )
     params = module.params
+    window = ConfirmWindow(module, params["backend"])
+    if params["state"] == "confirmed":
+        confirm(module, window)
+    if params["confirm_timeout"] < 0:
+        module.fail_json(msg="confirm_timeout must be 0 (no confirm window) or a number of seconds, not %d"
+                         % params["confirm_timeout"])
     rules = params["rules"]
     ids = [r["id"] for r in rules]
     if len(set(ids)) != len(ids):
@@ -229,10 +296,23 @@ def main():
         module.fail_json(msg="exclusive_ports must be port/protocol, as 22/tcp: %s" % ", ".join(bad_ports))
 
     backend = BACKENDS[params["backend"]](module, params["marker"])
+    timeout = params["confirm_timeout"]
+    armed = {}
+
+    def arm_restore():
+        # Runs after the plan, before the first command that changes the firewall.
+        armed.update(window.arm(timeout, backend.summary))
+
     try:
-        result = backend.apply(rules, params["egress_policy"], params["exclusive_ports"], module.check_mode)
-    except BackendError as exc:
-        module.fail_json(msg=str(exc), commands=backend.commands)
+        result = backend.apply(rules, params["egress_policy"], params["exclusive_ports"], module.check_mode,
+                               before_change=arm_restore if timeout else None)
+        if timeout and not armed and not module.check_mode and window.pending():
+            # No change now, but an earlier run's change is still unconfirmed: confirm it too,
+            # or the host would undo it after this run reported success.
+            armed.update(window.arm(timeout, {"earlier change": "unconfirmed"}))
+            result["changed"] = True
+    except (BackendError, RestoreError, OSError) as exc:
+        module.fail_json(msg=str(exc), commands=backend.commands + window.commands)
 
     by_id = dict((r["id"], r) for r in rules)
 
@@ -245,7 +325,9 @@ def main():
         added=result["added"],
         removed=result["removed"],
         rules=wanted,
-        commands=backend.commands,
+        confirm_pending=bool(armed),
+        restore=dict((k, armed[k]) for k in ("unit", "fires_at", "timeout")) if armed else None,
+        commands=backend.commands + window.commands,
         diff=dict(
             before="\n".join(result["before_state"] + lines(result["current_ids"])) + "\n",
             after="\n".join(result["after_state"] + lines(result["wanted_ids"])) + "\n",
@@ -253,6 +335,30 @@ def main():
             after_header="%s (owned rules)" % params["backend"],
         ),
     )
+
+
+def confirm(module, window):
+    if module.check_mode:
+        module.exit_json(changed=bool(window.pending()), msg="check mode: nothing confirmed")
+    try:
+        outcome, info = window.confirm()
+    except (RestoreError, OSError) as exc:
+        module.fail_json(msg=str(exc), commands=window.commands)
+    if outcome == "confirmed":
+        module.exit_json(changed=True, restore=info, commands=window.commands,
+                         msg="confirmed: the host keeps its new firewall rules")
+    if outcome == "none":
+        module.exit_json(changed=False, commands=window.commands, msg="no firewall change was waiting for confirmation")
+    change = info.get("change") or {}
+    module.fail_json(
+        msg=("The host restored its previous firewall configuration by itself at %s: the change was not "
+             "confirmed within %ss of applying it, which means this run could not open a new connection to "
+             "the host after the change. Nothing of the change remains. It had added %s and removed %s. Check "
+             "the sources of the management path (firewall_management_sources, oth_admin_sources, "
+             "oth_bastion_address, the address Ansible connects from) and run again."
+             % (info.get("restored_at"), info.get("timeout"),
+                ", ".join(change.get("added", [])) or "no rule", ", ".join(change.get("removed", [])) or "no rule")),
+        restored=True, restore=info, commands=window.commands)
 
 
 if __name__ == "__main__":
