@@ -43,7 +43,7 @@ class RestoreError(Exception):
     pass
 
 
-def _shell_restore(backend, was_active, was_enabled, paths):
+def _shell_restore(directory, backend, was_active, was_enabled, paths):
     """The restore script: copy the files back, then bring the daemon to its previous state."""
     q = shlex.quote
     lines = [
@@ -51,7 +51,7 @@ def _shell_restore(backend, was_active, was_enabled, paths):
         "# Written by oth.stack.firewall_apply: restores the firewall as it was before an",
         "# unconfirmed change. The rename decides between this and a confirmation.",
         "set -u",
-        "cd %s || exit 0" % q(RESTORE_DIR),
+        "cd %s || exit 0" % q(directory),
         "mv pending restoring 2>/dev/null || exit 0",
         "exec >restore.log 2>&1",
     ]
@@ -127,7 +127,7 @@ class ConfirmWindow:
             service = SERVICES[self.backend]
             _rc, active, _err = self._run(["systemctl", "is-active", service], check_rc=False)
             _rc, enabled, _err = self._run(["systemctl", "is-enabled", service], check_rc=False)
-            script = _shell_restore(self.backend, active == "active", enabled, BACKEND_FILES[self.backend])
+            script = _shell_restore(self.dir, self.backend, active == "active", enabled, BACKEND_FILES[self.backend])
             with open(self._path("restore.sh"), "w") as handle:
                 handle.write(script)
         now = time.time()
