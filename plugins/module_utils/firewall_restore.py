@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
 import json
 import os
 import shlex
@@ -131,7 +132,7 @@ class ConfirmWindow:
             with open(self._path("restore.sh"), "w") as handle:
                 handle.write(script)
         now = time.time()
-        unit = "%s-%d" % (UNIT_PREFIX, int(now * 1000))
+        unit = "%s-%d-%s" % (UNIT_PREFIX, int(now), binascii.hexlify(os.urandom(3)).decode())
         info = {
             "unit": unit,
             "backend": self.backend,
