@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Ports published by Docker obey the matrix, by traffic.
 
-Both application servers run Debian's docker.io with a container publishing 80 and 8081
+Both application servers run Debian's docker.io with a container publishing 80 and 8088
 (docker_published.yml): fw-app1 (firewalld, Debian 13) before the role first ran, fw-app2 (ufw,
-Debian 12) from the side effect on, after it ran. Port 80 answers the load balancer only, 8081
+Debian 12) from the side effect on, after it ran. Port 80 answers the load balancer only, 8088
 nobody; still so after Docker restarts and the firewall reloads. Without the role's chain the
 client does reach the container: the bypass is real here, and the test would see it.
 """
@@ -55,7 +55,7 @@ def wait_until_served(name, seconds=60):
 
 def assert_matrix_holds(name, when):
     assert served_by_container("fw-lb1", name), "%s: the load balancer gets no answer on 80 %s" % (name, when)
-    for source, port in (("fw-client1", 80), ("fw-client1", 8081), ("fw-lb1", 8081), ("fw-storage1", 80)):
+    for source, port in (("fw-client1", 80), ("fw-client1", 8088), ("fw-lb1", 8088), ("fw-storage1", 80)):
         assert not answers(source, name, port), "%s answers %s on %d %s" % (name, source, port, when)
 
 
@@ -80,10 +80,10 @@ def test_the_bypass_is_real_without_the_chain():
     host = node("fw-app1")
     host.check_output("iptables -D DOCKER-USER -j %s" % CHAIN)
     try:
-        assert answers("fw-client1", "fw-app1", 8081), "Docker's published port is closed even without the chain"
+        assert answers("fw-client1", "fw-app1", 8088), "Docker's published port is closed even without the chain"
     finally:
         host.check_output("systemctl restart oth-stack-container-filter")
-    assert not answers("fw-client1", "fw-app1", 8081)
+    assert not answers("fw-client1", "fw-app1", 8088)
 
 
 def test_rules_the_role_did_not_write_stay():
@@ -92,4 +92,4 @@ def test_rules_the_role_did_not_write_stay():
     assert "-j %s" % CHAIN in chain
     # Docker's own chains still hold its NAT of both published ports.
     nat = host.check_output("iptables -t nat -S DOCKER")
-    assert "--dport 80 " in nat and "--dport 8081 " in nat
+    assert "--dport 80 " in nat and "--dport 8088 " in nat
