@@ -68,6 +68,8 @@ class Backend:
         self.commands = []
         # What the planned change adds and removes, set before the first changing command.
         self.summary = {"added": [], "removed": []}
+        # Whether the firewall was enforcing before this run changed anything.
+        self.active = False
 
     def run(self, argv, check_rc=True):
         rc, out, err = self.module.run_command(argv)
@@ -138,6 +140,7 @@ class UfwBackend(Backend):
         raw = UfwRawRules(self.marker, [r for r in rules if r["protocol"] not in UFW_CLI_PROTOCOLS])
         raw_add, raw_remove = plan(raw.current_ids, raw.wanted_ids)
         settings, active = self.read_settings()
+        self.active = active
         wanted = {
             "IPV6": "yes",
             "DEFAULT_INPUT_POLICY": _UFW_POLICY["deny"],
@@ -414,6 +417,7 @@ class FirewalldBackend(Backend):
         steps = []  # (kind, key, payload)
         need_reload = False
         all_permanent, all_runtime = self.read_policies()
+        self.active = self.online
         for key in ("inbound", "outbound"):
             name = self.policies[key]["name"]
             permanent = all_permanent.get(name)

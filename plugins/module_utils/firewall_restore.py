@@ -104,10 +104,11 @@ class ConfirmWindow:
         """The armed restore not yet confirmed, or None. A stat on a no-change run, nothing more."""
         return self._read_pending() if os.path.exists(self._path("pending")) else None
 
-    def arm(self, timeout, summary):
+    def arm(self, timeout, summary, active):
         """Save the configuration and schedule its restore in ``timeout`` seconds.
 
-        An earlier restore still pending (a run whose controller went away) keeps its saved
+        ``active`` says whether the firewall enforces now (``ufw status``, firewalld running):
+        the restore brings it back to that too. An earlier restore still pending (a run whose controller went away) keeps its saved
         configuration, the last one known to be reachable, and is re-armed with this timeout.
         """
         earlier = self.pending()
@@ -125,10 +126,8 @@ class ConfirmWindow:
                         shutil.copytree(path, target, symlinks=True)
                     else:
                         shutil.copy2(path, target)
-            service = SERVICES[self.backend]
-            _rc, active, _err = self._run(["systemctl", "is-active", service], check_rc=False)
-            _rc, enabled, _err = self._run(["systemctl", "is-enabled", service], check_rc=False)
-            script = _shell_restore(self.dir, self.backend, active == "active", enabled, BACKEND_FILES[self.backend])
+            _rc, enabled, _err = self._run(["systemctl", "is-enabled", SERVICES[self.backend]], check_rc=False)
+            script = _shell_restore(self.dir, self.backend, active, enabled, BACKEND_FILES[self.backend])
             with open(self._path("restore.sh"), "w") as handle:
                 handle.write(script)
         now = time.time()

@@ -301,7 +301,7 @@ def main():
 
     def arm_restore():
         # Runs after the plan, before the first command that changes the firewall.
-        armed.update(window.arm(timeout, backend.summary))
+        armed.update(window.arm(timeout, backend.summary, backend.active))
 
     try:
         result = backend.apply(rules, params["egress_policy"], params["exclusive_ports"], module.check_mode,
@@ -309,7 +309,7 @@ def main():
         if timeout and not armed and not module.check_mode and window.pending():
             # No change now, but an earlier run's change is still unconfirmed: confirm it too,
             # or the host would undo it after this run reported success.
-            armed.update(window.arm(timeout, {"earlier change": "unconfirmed"}))
+            armed.update(window.arm(timeout, {"added": [], "removed": []}, backend.active))
             result["changed"] = True
     except (BackendError, RestoreError, OSError) as exc:
         module.fail_json(msg=str(exc), commands=backend.commands + window.commands)

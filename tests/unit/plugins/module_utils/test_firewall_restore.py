@@ -17,9 +17,9 @@ from ansible_collections.oth.stack.plugins.module_utils import firewall_restore 
 
 
 class FakeModule:
-    def __init__(self, active="active", enabled="enabled"):
+    def __init__(self, enabled="enabled"):
         self.calls = []
-        self.answers = {"is-active": active, "is-enabled": enabled}
+        self.answers = {"is-enabled": enabled}
 
     def run_command(self, argv):
         self.calls.append(argv)
@@ -55,7 +55,7 @@ def fire(host, script=None):
 
 def test_arm_saves_the_configuration_and_schedules_a_transient_timer(host):
     module = FakeModule()
-    info = fr.ConfirmWindow(module, "ufw", host["dir"]).arm(15, {"added": ["a"], "removed": ["b"]})
+    info = fr.ConfirmWindow(module, "ufw", host["dir"]).arm(15, {"added": ["a"], "removed": ["b"]}, True)
     run = [argv for argv in module.calls if argv[0] == "systemd-run"]
     assert len(run) == 1 and "--on-active=15s" in run[0] and "--timer-property=RemainAfterElapse=no" in run[0]
     assert "--unit=%s" % info["unit"] in run[0] and info["unit"].startswith(fr.UNIT_PREFIX)
@@ -67,7 +67,7 @@ def test_arm_saves_the_configuration_and_schedules_a_transient_timer(host):
 def test_the_timer_restores_the_files_and_reloads_then_the_run_collects_the_report(host):
     module = FakeModule()
     window = fr.ConfirmWindow(module, "ufw", host["dir"])
-    window.arm(15, {"added": ["new"], "removed": ["ssh"]})
+    window.arm(15, {"added": ["new"], "removed": ["ssh"]}, True)
     (host["etc"] / "user.rules").write_text("new rules that cut the path\n")
     (host["etc"] / "added.rules").write_text("a file the change made\n")
     fire(host)
@@ -81,8 +81,8 @@ def test_the_timer_restores_the_files_and_reloads_then_the_run_collects_the_repo
 
 
 def test_a_firewall_the_change_enabled_is_disabled_again(host):
-    window = fr.ConfirmWindow(FakeModule(active="inactive", enabled="disabled"), "ufw", host["dir"])
-    window.arm(15, {})
+    window = fr.ConfirmWindow(FakeModule(enabled="disabled"), "ufw", host["dir"])
+    window.arm(15, {}, False)
     fire(host)
     calls = host["log"].read_text()
     assert "ufw --force disable" in calls and "systemctl disable ufw" in calls
@@ -90,7 +90,7 @@ def test_a_firewall_the_change_enabled_is_disabled_again(host):
 
 def test_firewalld_reloads_the_permanent_configuration(host, monkeypatch):
     monkeypatch.setitem(fr.BACKEND_FILES, "firewalld", [str(host["etc"])])
-    fr.ConfirmWindow(FakeModule(), "firewalld", host["dir"]).arm(15, {})
+    fr.ConfirmWindow(FakeModule(), "firewalld", host["dir"]).arm(15, {}, True)
     fire(host)
     assert "firewall-cmd --reload" in host["log"].read_text()
 
@@ -98,7 +98,7 @@ def test_firewalld_reloads_the_permanent_configuration(host, monkeypatch):
 def test_a_confirmation_cancels_the_timer_and_leaves_nothing(host, tmp_path):
     module = FakeModule()
     window = fr.ConfirmWindow(module, "ufw", host["dir"])
-    info = window.arm(15, {})
+    info = window.arm(15, {}, True)
     late = tmp_path / "late-restore.sh"
     shutil.copy(os.path.join(host["dir"], "restore.sh"), late)
     (host["etc"] / "user.rules").write_text("new rules\n")
@@ -113,7 +113,7 @@ def test_a_confirmation_cancels_the_timer_and_leaves_nothing(host, tmp_path):
 
 def test_the_timer_that_takes_the_rename_first_wins(host):
     window = fr.ConfirmWindow(FakeModule(), "ufw", host["dir"])
-    window.arm(15, {})
+    window.arm(15, {}, True)
     # The timer's script has renamed pending and is restoring: no confirmation can win now.
     os.rename(os.path.join(host["dir"], "pending"), os.path.join(host["dir"], "restoring"))
     with pytest.raises(fr.RestoreError, match="has not finished"):
@@ -123,9 +123,9 @@ def test_the_timer_that_takes_the_rename_first_wins(host):
 def test_an_unconfirmed_earlier_change_keeps_the_configuration_before_it(host):
     module = FakeModule()
     window = fr.ConfirmWindow(module, "ufw", host["dir"])
-    first = window.arm(15, {})
+    first = window.arm(15, {}, True)
     (host["etc"] / "user.rules").write_text("unconfirmed rules\n")
-    second = window.arm(30, {})
+    second = window.arm(30, {}, True)
     assert second["armed_at"] == first["armed_at"] and second["unit"] != first["unit"]
     assert ["systemctl", "stop", first["unit"] + ".timer", first["unit"] + ".service"] in module.calls
     assert window.pending()["timeout"] == 30
