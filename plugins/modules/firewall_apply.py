@@ -44,9 +44,9 @@ options:
     description:
       - The complete list of allow rules the host must have, as produced by
         P(oth.stack.firewall_rules#filter). An empty list removes every owned rule.
+      - Required with O(state=applied).
     type: list
     elements: dict
-    required: true
     suboptions:
       id:
         description: Stable identifier of the rule; with C(ufw) it is stored in the comment.
@@ -117,9 +117,9 @@ options:
     description:
       - C(applied) makes the firewall hold O(rules).
       - C(confirmed) cancels the restore that an earlier C(applied) with O(confirm_timeout)
-        scheduled on the host. Run it over a new connection (after
-        C(ansible.builtin.meta: reset_connection)): the one the change was made over survives
-        the change by connection tracking, whatever the new rules say. When the host has
+        scheduled on the host. Run it over a new connection (after a C(reset_connection) task of
+        M(ansible.builtin.meta)), since the one the change was made over survives the change by
+        connection tracking, whatever the new rules say. When the host has
         already restored its previous rules, the task fails and says so. O(rules) is ignored.
     type: str
     default: applied
@@ -128,7 +128,7 @@ options:
     description:
       - Seconds after which the host restores its previous firewall configuration by itself
         unless a task with O(state=confirmed) cancels it; C(0) applies without a confirm window.
-      - Only a run that changes the firewall schedules anything: before its first command the
+      - Only a run that changes the firewall schedules anything. Before its first command the
         host saves the backend's configuration (C(/etc/ufw) and C(/etc/default/ufw), or
         C(/etc/firewalld)) under C(/run/oth-stack/firewall-restore) and starts a transient
         systemd timer, so the restore fires even when the controller is gone. A confirmation or

@@ -316,3 +316,15 @@ def test_a_single_load_balancer_runs_no_keepalived_and_no_vrrp_rule():
     assert not lb.package("keepalived").is_installed
     assert "oth.stack" not in lb.file("/etc/ufw/before.rules").content_string
     assert "vrrp" not in lb.run("iptables-save").stdout
+
+
+@pytest.mark.parametrize("name", ["bst-lb1", "bst-app1", "bst-storage1"])
+def test_every_firewall_change_was_confirmed_through_the_bastion(name):
+    # The converge changed every node's rules over SSH, app and storage through the bastion: each
+    # change was confirmed over a new connection, so no restore is left scheduled or saved, and
+    # the nodes keep the converge's rules (the restore would have removed them by now).
+    node = podman(name)
+    units = node.check_output("systemctl list-units --all --plain --no-legend 'oth-stack-firewall-restore*'")
+    assert units.strip() == ""
+    assert not node.file("/run/oth-stack/firewall-restore").exists
+    assert "oth.stack:" in node.check_output("ufw show added")
