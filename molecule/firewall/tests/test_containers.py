@@ -4,7 +4,8 @@
 Both application servers run Debian's docker.io with a container publishing 80 and 8088
 (docker_published.yml): fw-app1 (firewalld, Debian 13) before the role first ran, fw-app2 (ufw,
 Debian 12) from the side effect on, after it ran. Port 80 answers the load balancer only, 8088
-nobody; still so after Docker restarts and the firewall reloads. Without the role's chain the
+nobody; still so after Docker restarts, the firewall reloads and Docker starts on empty tables
+as at boot. Without the role's chain the
 client does reach the container: the bypass is real here, and the test would see it.
 """
 
@@ -74,6 +75,22 @@ def test_published_ports_follow_the_matrix(name):
     host.check_output(RELOAD[BACKENDS[name]])
     time.sleep(2)
     assert_matrix_holds(name, "after a firewall reload")
+
+
+def test_a_start_of_docker_on_empty_tables_as_at_boot_loads_the_filter():
+    # What a reboot does to the packet filter, on the firewalld host (firewalld's own nftables
+    # table is not iptables'): Docker stopped, iptables' tables empty, then Docker started,
+    # which pulls in the filter's unit as at boot.
+    host = node("fw-app1")
+    host.check_output("systemctl stop docker.service docker.socket")
+    assert not host.service("oth-stack-container-filter").is_running
+    for table in ("filter", "nat"):
+        host.check_output("iptables -t %s -F && iptables -t %s -X" % (table, table))
+    assert host.run("iptables -S %s" % CHAIN).rc != 0
+    host.check_output("systemctl start docker.service")
+    assert wait_until_served("fw-app1")
+    assert host.service("oth-stack-container-filter").is_running
+    assert_matrix_holds("fw-app1", "after a start of Docker on empty tables")
 
 
 def test_the_bypass_is_real_without_the_chain():

@@ -299,3 +299,44 @@ def test_ufw_vrrp_check_mode_writes_nothing(before_rules):
 def test_firewalld_vrrp_is_a_protocol_rich_rule():
     assert fb.firewalld_rich_rule(VRRP_IN) == 'rule family="ipv4" source address="10.0.0.6/32" protocol value="vrrp" accept'
     assert fb.rule_line(VRRP_IN) == "in vrrp from 10.0.0.6/32 [%s]" % VRRP_IN["id"]
+
+
+# The confirm window's hook: called once, after the plan and before the first changing command;
+# never on a no-change run, never in check mode.
+class Hook:
+    def __init__(self, module):
+        self.module = module
+        self.calls_before = None
+
+    def __call__(self):
+        assert self.calls_before is None, "the hook ran twice"
+        self.calls_before = list(self.module.calls)
+
+
+def test_ufw_arms_the_restore_before_its_first_change(ufw_settings):
+    module = ufw()
+    hook = Hook(module)
+    backend = fb.UfwBackend(module, "oth.stack")
+    backend.apply([SSH, WEB], "open", [], check_mode=False, before_change=hook)
+    assert [c[1] for c in hook.calls_before] == ["show", "status"]
+    assert backend.active and backend.summary["added"] == [WEB["id"]]
+
+
+def test_firewalld_arms_the_restore_before_its_first_change():
+    module = firewalld()
+    hook = Hook(module)
+    fb.FirewalldBackend(module, "oth.stack").apply([SSH, WEB], "open", ["22/tcp"], check_mode=False,
+                                                   before_change=hook)
+    assert all("--list-all-policies" in c for c in hook.calls_before) and len(module.calls) > len(hook.calls_before)
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_no_restore_is_armed_in_check_mode_or_without_a_change(ufw_settings, check_mode):
+    module = ufw()
+    hook = Hook(module)
+    rules = [SSH, WEB] if check_mode else [SSH, {"id": "mariadb:in:tcp/3306:10.0.0.9/32", "direction": "in",
+                                                 "protocol": "tcp", "port": "3306", "peer": "10.0.0.9/32",
+                                                 "family": "ipv4"}]
+    result = fb.UfwBackend(module, "oth.stack").apply(rules, "open", [], check_mode=check_mode, before_change=hook)
+    assert result["changed"] == check_mode
+    assert hook.calls_before is None
