@@ -2,11 +2,11 @@
 """Ports published by Docker obey the matrix, by traffic.
 
 Both application servers run Debian's docker.io with a container publishing 80 and 8088
-(docker_published.yml): fw-app1 (firewalld, Debian 13) before the role first ran, fw-app2 (ufw,
+(tasks/docker_published.yml): fw-app1 (firewalld, Debian 13) before the role first ran, fw-app2 (ufw,
 Debian 12) from the side effect on, after it ran. Port 80 answers the load balancer only, 8088
 nobody; still so after Docker restarts, the firewall reloads and Docker starts on empty tables
-as at boot. Without the role's chain the
-client does reach the container: the bypass is real here, and the test would see it.
+as at boot. Without the role's chain the client does reach the container: the bypass is real
+here, and the test would see it.
 """
 
 import time
