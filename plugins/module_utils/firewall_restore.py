@@ -144,7 +144,7 @@ class ConfirmWindow:
         with open(tmp, "w") as handle:
             json.dump(info, handle)
         os.rename(tmp, self._path("pending"))
-        self._run([
+        rc, out, err = self._run([
             "systemd-run", "--quiet", "--unit=%s" % unit,
             "--description=oth.stack: restore the firewall unless the change is confirmed",
             "--on-active=%ds" % timeout,
@@ -152,7 +152,16 @@ class ConfirmWindow:
             "--timer-property=RemainAfterElapse=no",
             "--property=CollectMode=inactive-or-failed",
             "/bin/sh", self._path("restore.sh"),
-        ])
+        ], check_rc=False)
+        if rc != 0:
+            # Nothing has changed yet: say so, and leave nothing behind.
+            if earlier is None:
+                self._clear()
+            raise RestoreError(
+                "the firewall was not changed: this host cannot schedule the restore of its previous rules "
+                "(systemd-run failed, rc=%d: %s). The confirm window needs systemd; on a host without it set "
+                "firewall_confirm_timeout: 0 (confirm_timeout: 0) to apply without one."
+                % (rc, (err or out).strip()))
         return info
 
     def confirm(self, wait=30):

@@ -23,6 +23,8 @@ class FakeModule:
 
     def run_command(self, argv):
         self.calls.append(argv)
+        if argv[0] == "systemd-run" and "systemd-run" in self.answers:
+            return 1, "", self.answers["systemd-run"]
         if argv[0] == "systemctl" and argv[1] in self.answers:
             return 0, self.answers[argv[1]] + "\n", ""
         return 0, "", ""
@@ -137,3 +139,11 @@ def test_nothing_pending_costs_one_stat(host):
     module = FakeModule()
     assert fr.ConfirmWindow(module, "ufw", host["dir"]).pending() is None
     assert module.calls == []
+
+
+def test_a_host_that_cannot_schedule_the_restore_is_not_changed_and_keeps_nothing(host):
+    module = FakeModule()
+    module.answers["systemd-run"] = "System has not been booted with systemd"
+    with pytest.raises(fr.RestoreError, match="the firewall was not changed.*firewall_confirm_timeout: 0"):
+        fr.ConfirmWindow(module, "ufw", host["dir"]).arm(15, {}, True)
+    assert not os.path.exists(host["dir"])
