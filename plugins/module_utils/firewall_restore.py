@@ -37,8 +37,6 @@ BACKEND_FILES = {
     "ufw": ["/etc/default/ufw", "/etc/ufw"],
     "firewalld": ["/etc/firewalld"],
 }
-SERVICES = {"ufw": "ufw", "firewalld": "firewalld"}
-
 
 class RestoreError(Exception):
     pass
@@ -66,9 +64,9 @@ def _shell_restore(directory, backend, was_active, was_enabled, paths):
         # A reload re-reads the permanent configuration; a daemon the change started stops.
         lines.append("firewall-cmd --reload || systemctl restart firewalld" if was_active else "systemctl stop firewalld")
     if was_enabled == "masked":
-        lines.append("systemctl mask %s" % SERVICES[backend])
+        lines.append("systemctl mask %s" % backend)
     elif was_enabled == "disabled":
-        lines.append("systemctl disable %s" % SERVICES[backend])
+        lines.append("systemctl disable %s" % backend)
     lines += [
         "date -u +%Y-%m-%dT%H:%M:%SZ >restored.tmp",
         "mv restoring restored.info && cat restored.info >>restored.tmp && mv restored.tmp restored",
@@ -126,7 +124,8 @@ class ConfirmWindow:
                         shutil.copytree(path, target, symlinks=True)
                     else:
                         shutil.copy2(path, target)
-            _rc, enabled, _err = self._run(["systemctl", "is-enabled", SERVICES[self.backend]], check_rc=False)
+            # Each backend's systemd unit bears its name.
+            _rc, enabled, _err = self._run(["systemctl", "is-enabled", self.backend], check_rc=False)
             script = _shell_restore(self.dir, self.backend, active, enabled, BACKEND_FILES[self.backend])
             with open(self._path("restore.sh"), "w") as handle:
                 handle.write(script)
