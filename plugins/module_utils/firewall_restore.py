@@ -38,6 +38,7 @@ BACKEND_FILES = {
     "firewalld": ["/etc/firewalld"],
 }
 
+
 class RestoreError(Exception):
     pass
 
