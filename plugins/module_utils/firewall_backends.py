@@ -23,9 +23,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+import ipaddress
 import os
 import re
 import shlex
+import tempfile
+from xml.etree import ElementTree
 
 UFW_DEFAULTS_FILE = "/etc/default/ufw"
 # ufw's names for its chain policies in /etc/default/ufw.
@@ -135,7 +139,8 @@ class UfwBackend(Backend):
         if not self.ufw and not check_mode:
             raise BackendError("ufw is not installed")
         desired = dict((r["id"], r) for r in rules if r["protocol"] in UFW_CLI_PROTOCOLS)
-        current = self.read_rules()
+        files = UfwRuleFiles.load(self.marker, self.ufw) if self.ufw else None
+        current = files.owned_ids() if files else self.read_rules()
         to_add, to_remove = plan(current, desired)
         raw = UfwRawRules(self.marker, [r for r in rules if r["protocol"] not in UFW_CLI_PROTOCOLS])
         raw_add, raw_remove = plan(raw.current_ids, raw.wanted_ids)
@@ -159,19 +164,33 @@ class UfwBackend(Backend):
             if raw.differs:
                 raw.write(self.module)
             # IPv6 first: ufw refuses IPv6 rules while it is off.
+            reload_all = raw.differs and active
             if "IPV6" in setting_changes:
                 self._set_ipv6()
-                if active:
+                if files:
+                    # ufw reads IPV6 when it starts: the rules written below need it on.
+                    files = UfwRuleFiles.load(self.marker, self.ufw)
+                    reload_all = active
+                elif active:
                     self.run([self.ufw, "reload"])
-            for rule_id in to_add:
-                self.run(self.rule_argv(desired[rule_id]))
+            if files:
+                # Every added and removed rule in one write of ufw's rule files, loaded at once.
+                if to_add or to_remove:
+                    files.replace(to_remove, [self.rule_argv(desired[i]) for i in to_add])
+                    if active and not reload_all:
+                        for argv in files.restore_commands():
+                            self.run(argv)
+            else:
+                for rule_id in to_add:
+                    self.run(self.rule_argv(desired[rule_id]))
             if "DEFAULT_INPUT_POLICY" in setting_changes:
                 self.run([self.ufw, "default", "deny", "incoming"])
             if "DEFAULT_OUTPUT_POLICY" in setting_changes:
                 self.run([self.ufw, "default", "deny" if egress_policy == "restricted" else "allow", "outgoing"])
-            for rule_id in to_remove:
-                self.run([self.ufw, "delete"] + current[rule_id])
-            if raw.differs and active:
+            if not files:
+                for rule_id in to_remove:
+                    self.run([self.ufw, "delete"] + current[rule_id])
+            if reload_all:
                 self.run([self.ufw, "reload"])
             if not active:
                 self.run([self.ufw, "--force", "enable"])
@@ -196,6 +215,92 @@ class UfwBackend(Backend):
         with open(tmp, "w") as handle:
             handle.write(text)
         self.module.atomic_move(tmp, UFW_DEFAULTS_FILE)
+
+
+class UfwRuleFiles:
+    """ufw's own rule files (/etc/ufw/user.rules, user6.rules), edited through ufw's Python library.
+
+    The ufw command changes one rule per process and, while ufw is enabled, runs iptables for
+    each: a thousand rules take minutes. ufw is a Python program, and its library parses a rule
+    from the same words as the command line and writes the files the same way, so the whole
+    change is one write of both files, loaded with one ``iptables-restore --noflush`` per address
+    family. That replaces ufw's user chains in one transaction, as ufw does when it starts, and
+    leaves its other chains, and every other tool's, alone. ``ufw status`` shows the rules as if
+    typed one by one. Without the library (another Python than the system's runs the module) the
+    backend falls back to the command line.
+    """
+
+    def __init__(self, marker, frontend):
+        self.prefix = marker + ":"
+        self.frontend = frontend
+        self.backend = frontend.backend
+        self.changed_families = []
+
+    @classmethod
+    def load(cls, marker, ufw_path):
+        try:
+            import gettext
+            import sys
+            import ufw.frontend
+        except ImportError:
+            return None
+        # ufw's messages call gettext's _(), which its command installs at start; and ufw checks
+        # that the program running it is root's, which is its own command when it runs.
+        gettext.install("ufw")
+        argv0, sys.argv[0] = sys.argv[0], ufw_path
+        try:
+            return cls(marker, ufw.frontend.UFWFrontend(dryrun=False))
+        except ufw.common.UFWError as error:
+            raise BackendError("ufw: %s" % error.value)
+        finally:
+            sys.argv[0] = argv0
+
+    def _lists(self):
+        return ((False, self.backend.rules), (True, self.backend.rules6))
+
+    def owned_ids(self):
+        ids = {}
+        for _v6, rules in self._lists():
+            for rule in rules:
+                comment = rule.get_comment()
+                if comment.startswith(self.prefix):
+                    ids[comment[len(self.prefix):]] = True
+        return ids
+
+    def replace(self, remove_ids, add_argvs):
+        """Drop the owned rules of remove_ids, append the rules of add_argvs, write both files."""
+        import ufw.frontend
+
+        gone = set(self.prefix + i for i in remove_ids)
+        before = dict((v6, list(rules)) for v6, rules in self._lists())
+        self.backend.rules[:] = [r for r in self.backend.rules if r.get_comment() not in gone]
+        self.backend.rules6[:] = [r for r in self.backend.rules6 if r.get_comment() not in gone]
+        for argv in add_argvs:
+            parsed = ufw.frontend.parse_command(["ufw"] + argv[1:])
+            rule, families = parsed.data["rule"], parsed.data["iptype"]
+            for v6 in {"v4": [False], "v6": [True], "both": [False, True]}[families]:
+                if v6 and not self.backend.use_ipv6():
+                    continue
+                copy = rule.dup_rule()
+                copy.set_v6(v6)
+                copy.normalize()
+                (self.backend.rules6 if v6 else self.backend.rules).append(copy)
+        for v6, rules in self._lists():
+            if [r.format_rule() + r.comment for r in rules] != [r.format_rule() + r.comment for r in before[v6]]:
+                try:
+                    self.backend._write_rules(v6=v6)
+                except ufw.common.UFWError as error:
+                    raise BackendError("ufw: %s" % error.value)
+                self.changed_families.append(v6)
+
+    def restore_commands(self):
+        """iptables-restore of each rule file written, into the running firewall."""
+        commands = []
+        for v6 in self.changed_families:
+            restore = self.backend.ip6tables_restore if v6 else self.backend.iptables_restore
+            path = self.backend.files["rules6" if v6 else "rules"]
+            commands.append([restore, "--noflush", path])
+        return commands
 
 
 class UfwRawRules:
@@ -351,10 +456,116 @@ def parse_policies(text):
     return policies
 
 
+# ipset names are at most 31 characters (the kernel's limit, which firewalld's nftables sets share).
+IPSET_NAME_MAX = 31
+IPSET_DIR = "/etc/firewalld/ipsets"
+_IPSET_FAMILY = {"ipv4": "inet", "ipv6": "inet6"}
+_IPSET_TAG = {"in": "i", "out": "o", "reply": "r"}
+# hash:net holds addresses and networks alike.
+IPSET_TYPE = "hash:net"
+
+
+def ipset_name(prefix, flow, kind, family):
+    """The ipset of one flow's peers in one direction and family: <prefix>-<flow>-<i|o|r><4|6>."""
+    tag = _IPSET_TAG[kind] + ("6" if family == "ipv6" else "4")
+    room = IPSET_NAME_MAX - len(prefix) - len(tag) - 2
+    if len(flow) > room:
+        flow = "%s-%s" % (flow[:room - 5], hashlib.sha1(flow.encode("utf-8")).hexdigest()[:4])
+    return "%s-%s-%s" % (prefix, flow, tag)
+
+
+def peer_sets(prefix, rules):
+    """Group the rules with a named peer into ipsets: {ipset: {"family", "entries", "rules"}}.
+
+    One ipset per flow, direction and family holds the flow's peers; each of the flow's ports is
+    then one rich rule naming the set, so the rule count grows with the ports, not with the peers.
+    A flow whose ports have different peers (a hand-written rule set can say so) keeps one rich
+    rule per peer.
+    """
+    groups = {}
+    for rule in rules:
+        if rule["peer"] == "any":
+            continue
+        kind = "reply" if rule.get("reply") else rule["direction"]
+        key = (rule["id"].split(":", 1)[0], kind, rule["family"])
+        groups.setdefault(key, {}).setdefault((rule["protocol"], rule["port"]), []).append(rule)
+    sets = {}
+    for (flow, kind, family), by_port in sorted(groups.items()):
+        peers = set(frozenset(r["peer"] for r in port_rules) for port_rules in by_port.values())
+        if len(peers) != 1:
+            continue
+        sets[ipset_name(prefix, flow, kind, family)] = {
+            "family": _IPSET_FAMILY[family],
+            "entries": collapse(peers.pop()),
+            "rules": [port_rules[0] for _key, port_rules in sorted(by_port.items())],
+            "ids": sorted(r["id"] for port_rules in by_port.values() for r in port_rules),
+        }
+    return sets
+
+
+def collapse(peers):
+    """The peers without those inside another: firewalld's nftables sets refuse overlapping entries."""
+    networks = sorted((ipaddress.ip_network(p, strict=False) for p in peers),
+                      key=lambda n: (n.prefixlen, n.network_address))
+    kept = []
+    for network in networks:
+        if not any(network.subnet_of(k) for k in kept):
+            kept.append(network)
+    by_network = dict((ipaddress.ip_network(p, strict=False), p) for p in peers)
+    return sorted(by_network[k] for k in kept)
+
+
+def firewalld_set_rich_rule(name, rule):
+    """The rich rule of one port of an ipset's flow, written as firewalld prints it back."""
+    side = "source" if rule["direction"] == "in" else "destination"
+    # firewalld needs the family with a destination ipset; it is written for both sides alike.
+    parts = ["rule", 'family="%s"' % rule["family"], '%s ipset="%s"' % (side, name)]
+    if not rule["port"]:
+        return " ".join(parts + ['protocol value="%s"' % rule["protocol"], "accept"])
+    element = _rich_port(rule["port"], rule["protocol"])
+    return " ".join(parts + ["source-" + element if rule.get("reply") else element, "accept"])
+
+
+def id_template(rule):
+    """A rule's id without its peer: the id of any other peer of the same flow and port."""
+    return rule["id"][:len(rule["id"]) - len(rule["peer"])]
+
+
+def read_permanent_ipsets(prefix, directory=None):
+    """The permanent ipsets named with prefix, from firewalld's own files: {name: {family, entries}}."""
+    directory = directory or IPSET_DIR
+    sets = {}
+    if not os.path.isdir(directory):
+        return sets
+    for filename in sorted(os.listdir(directory)):
+        name, ext = os.path.splitext(filename)
+        if ext != ".xml" or not name.startswith(prefix + "-"):
+            continue
+        root = ElementTree.parse(os.path.join(directory, filename)).getroot()
+        family = "inet"
+        for option in root.findall("option"):
+            if option.get("name") == "family":
+                family = option.get("value")
+        sets[name] = {"family": family, "type": root.get("type"),
+                      "entries": sorted((e.text or "").strip() for e in root.findall("entry"))}
+    return sets
+
+
+def firewall_client():
+    """firewalld's own D-Bus client (the library firewall-cmd is written with), or None."""
+    try:
+        from firewall.client import FirewallClient
+    except ImportError:
+        return None
+    return FirewallClient()
+
+
 class FirewalldBackend(Backend):
     def __init__(self, module, marker):
         Backend.__init__(self, module, marker)
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", marker).strip("-")
+        self.slug = slug
+        self.ipsets = {}
         self.policies = {
             "inbound": {"name": slug + "-inbound", "ingress": "ANY", "egress": "HOST"},
             "outbound": {"name": slug + "-outbound", "ingress": "HOST", "egress": "ANY"},
@@ -385,15 +596,58 @@ class FirewalldBackend(Backend):
         return parse_policies(out), runtime
 
     def desired_policies(self, rules, egress_policy, exclusive_ports):
-        inbound = dict((firewalld_rich_rule(r), r["id"]) for r in rules if r["direction"] == "in")
+        """The wanted policies ({rich rule: what it stands for}) and ipsets.
+
+        What a rich rule stands for is ("rule", id) for a rule of its own, ("set", ipset name, id
+        template) for a port of an ipset's flow, ("base", name) for a rule of the backend's own.
+        """
+        self.ipsets = peer_sets(self.slug, rules)
+        in_sets = set()
+        inbound, outbound = {}, dict((r, ("base", name)) for r, name in OUTBOUND_BASE_RULES.items())
+        for name, ipset in self.ipsets.items():
+            for rule in ipset["rules"]:
+                target = inbound if rule["direction"] == "in" else outbound
+                target[firewalld_set_rich_rule(name, rule)] = ("set", name, id_template(rule))
+            in_sets.update(ipset["ids"])
+        for rule in rules:
+            if rule["id"] not in in_sets:
+                target = inbound if rule["direction"] == "in" else outbound
+                target[firewalld_rich_rule(rule)] = ("rule", rule["id"])
         for port_spec in exclusive_ports:
-            inbound[exclusive_rich_rule(port_spec)] = "exclusive:%s" % port_spec
+            inbound[exclusive_rich_rule(port_spec)] = ("rule", "exclusive:%s" % port_spec)
         desired = {"inbound": {"target": "CONTINUE", "rules": inbound}}
         if egress_policy == "restricted":
-            outbound = dict(OUTBOUND_BASE_RULES)
-            outbound.update((firewalld_rich_rule(r), r["id"]) for r in rules if r["direction"] == "out")
             desired["outbound"] = {"target": "REJECT", "rules": outbound}
+        else:
+            self.ipsets = dict((n, i) for n, i in self.ipsets.items() if i["rules"][0]["direction"] == "in")
         return desired
+
+    @staticmethod
+    def rule_ids(meaning, ipsets):
+        """The rule ids a rich rule stands for, given the entries of the ipsets it may name.
+
+        A rich rule that is not wanted has no id; it is shown by its text, once per entry of an
+        ipset of ours it names.
+        """
+        if meaning[0] == "set":
+            return [meaning[2] + entry for entry in ipsets.get(meaning[1], {}).get("entries", [])]
+        if meaning[0] == "text":
+            named = re.search(r' ipset="([^"]+)"', meaning[1])
+            if named and named.group(1) in ipsets:
+                return ["%s, entry %s" % (meaning[1], e) for e in ipsets[named.group(1)]["entries"]]
+        return [meaning[1]]
+
+    def read_runtime_ipsets(self):
+        """The running daemon's ipsets named with our prefix: {name: {"entries": [...]}}."""
+        owned = self.slug + "-"
+        client = firewall_client()
+        if client is not None:
+            # In-process D-Bus: a few milliseconds per ipset, where firewall-cmd costs a process.
+            names = [str(n) for n in client.getIPSets() if str(n).startswith(owned)]
+            return dict((n, {"entries": sorted(str(e) for e in client.getEntries(n))}) for n in names)
+        names = [n for n in self.run([self.cmd, "--get-ipsets"])[1].split() if n.startswith(owned)]
+        return dict((n, {"entries": sorted(self.run([self.cmd, "--ipset=%s" % n, "--get-entries"])[1].split())})
+                    for n in names)
 
     def _settings_differ(self, key, info):
         spec = self.policies[key]
@@ -409,22 +663,49 @@ class FirewalldBackend(Backend):
             raise BackendError("firewalld is not installed")
         desired = self.desired_policies(rules, egress_policy, exclusive_ports)
         self.wanted_target = dict((k, v["target"]) for k, v in desired.items())
-        labels = {}
-        for spec in desired.values():
-            labels.update(spec["rules"])
-        result = {"added": [], "removed": [], "before_state": [], "after_state": [],
-                  "current_ids": [], "wanted_ids": sorted(labels.values())}
+        result = {"before_state": [], "after_state": [], "current_ids": [], "wanted_ids": []}
         steps = []  # (kind, key, payload)
         need_reload = False
         all_permanent, all_runtime = self.read_policies()
         self.active = self.online
+        permanent_sets = read_permanent_ipsets(self.slug)
+        runtime_sets = self.read_runtime_ipsets() if self.online and all_runtime is not None else None
+
+        # ipsets first: a rule that names a set needs the set, and new peers go in before the
+        # rules that would drop them are removed.
+        for name, ipset in sorted(self.ipsets.items()):
+            current = permanent_sets.get(name)
+            if current is not None and (current["family"], current["type"]) != (ipset["family"], IPSET_TYPE):
+                steps.append(("ipset_delete", name, None))
+                current = None
+            if current is None:
+                steps.append(("ipset_create", name, ipset["family"]))
+                need_reload = need_reload or self.online
+                current = {"entries": []}
+            add, remove = plan(current["entries"], ipset["entries"])
+            if add or remove:
+                steps.append(("ipset_permanent", name, (add, remove)))
+            if runtime_sets is not None and name in runtime_sets:
+                add, remove = plan(runtime_sets[name]["entries"], ipset["entries"])
+                if add or remove:
+                    steps.append(("ipset_runtime", name, (add, remove)))
+            elif self.online:
+                need_reload = True
+
+        meanings = {}
+        for spec in desired.values():
+            meanings.update(spec["rules"])
+        for key, spec in desired.items():
+            for meaning in spec["rules"].values():
+                result["wanted_ids"] += self.rule_ids(meaning, self.ipsets)
         for key in ("inbound", "outbound"):
             name = self.policies[key]["name"]
             permanent = all_permanent.get(name)
             runtime = all_runtime.get(name) if all_runtime is not None else None
             wanted = desired.get(key)
             current_rules = permanent["rich_rules"] if permanent else []
-            result["current_ids"] += [labels.get(r, r) for r in current_rules]
+            for rich in current_rules:
+                result["current_ids"] += self.rule_ids(meanings.get(rich, ("text", rich)), permanent_sets)
             if permanent:
                 result["before_state"].append("policy %s: target %s" % (name, permanent.get("target")))
             if wanted:
@@ -433,11 +714,8 @@ class FirewalldBackend(Backend):
                 if permanent is not None:
                     steps.append(("delete", key, None))
                     need_reload = True
-                    result["removed"] += [labels.get(r, r) for r in current_rules]
                 continue
             to_add, to_remove = plan(current_rules, wanted["rules"])
-            result["added"] += [wanted["rules"][r] for r in to_add]
-            result["removed"] += [labels.get(r, r) for r in to_remove]
             if permanent is None:
                 steps.append(("create", key, None))
                 need_reload = True
@@ -456,16 +734,53 @@ class FirewalldBackend(Backend):
                     steps.append(("remove_runtime", key, rt_remove))
             elif self.online:
                 need_reload = True
+        # Sets no rule names any more go last, after the rules that named them, from the permanent
+        # configuration only: the runtime copy, named by no rule, goes with the next reload.
+        for name in sorted(set(permanent_sets) - set(self.ipsets)):
+            steps.append(("ipset_delete", name, None))
+            result["before_state"].append("ipset %s: %d entries" % (name, len(permanent_sets[name]["entries"])))
+        result["current_ids"] = sorted(set(result["current_ids"]))
+        result["wanted_ids"] = sorted(set(result["wanted_ids"]))
+        result["added"], result["removed"] = plan(result["current_ids"], result["wanted_ids"])
         result["changed"] = bool(steps)
         if steps and not check_mode:
-            self.summary = {"added": sorted(result["added"]), "removed": sorted(result["removed"])}
+            self.summary = {"added": result["added"], "removed": result["removed"]}
             if before_change:
                 before_change()
             self._execute(steps, need_reload)
         return result
 
+    def _entries_file(self, entries):
+        handle, path = tempfile.mkstemp(prefix="oth-stack-ipset-", dir=getattr(self.module, "tmpdir", None))
+        with os.fdopen(handle, "w") as out:
+            out.write("".join(e + "\n" for e in entries))
+        return path
+
+    def _set_entries(self, argv_prefix, name, add, remove):
+        # One command per direction of change however many entries: firewalld sets them at once.
+        for flag, entries in (("--add-entries-from-file", add), ("--remove-entries-from-file", remove)):
+            if entries:
+                path = self._entries_file(entries)
+                try:
+                    self.run(argv_prefix + ["--ipset=%s" % name, "%s=%s" % (flag, path)])
+                finally:
+                    os.unlink(path)
+
     def _execute(self, steps, need_reload):
         for kind, key, payload in steps:
+            if kind == "ipset_create":
+                self.run(self.permanent("--new-ipset=%s" % key, "--type=%s" % IPSET_TYPE, "--option=family=%s" % payload))
+                continue
+            if kind == "ipset_delete":
+                self.run(self.permanent("--delete-ipset=%s" % key))
+                continue
+            if kind == "ipset_permanent":
+                self._set_entries(self.permanent(), key, *payload)
+                continue
+            if kind == "ipset_runtime":
+                if not need_reload:
+                    self._set_entries([self.cmd], key, *payload)
+                continue
             spec = self.policies[key]
             name = spec["name"]
             if kind == "delete":
@@ -490,7 +805,7 @@ class FirewalldBackend(Backend):
                 flag = "--add-rich-rule=%s" if kind.startswith("add") else "--remove-rich-rule=%s"
                 self.run([self.cmd, "--policy=%s" % name] + [flag % r for r in payload])
         if need_reload and self.online:
-            # Only a new, deleted or re-targeted policy needs this: runtime cannot create policies.
+            # Only a new, deleted or re-targeted policy or ipset needs this: runtime cannot create them.
             self.run([self.cmd, "--reload"])
 
 

@@ -46,6 +46,12 @@ ufw allow from 10.0.0.9 to any port 3306 proto tcp comment 'oth.stack:mariadb:in
 """
 
 
+@pytest.fixture(autouse=True)
+def ufw_command_line(monkeypatch):
+    """These tests drive ufw's command line; its Python library is used on the molecule hosts."""
+    monkeypatch.setattr(fb.UfwRuleFiles, "load", classmethod(lambda cls, marker, path: None))
+
+
 @pytest.fixture
 def ufw_settings(monkeypatch, tmp_path):
     defaults = tmp_path / "ufw"
@@ -138,8 +144,8 @@ oth-stack-inbound (active)
   egress-zones: HOST
   services:
   rich rules:
-\trule family="ipv4" source address="10.0.0.2/32" port port="22" protocol="tcp" accept
-\trule family="ipv4" source address="10.0.0.9/32" port port="3306" protocol="tcp" accept
+\trule family="ipv4" source ipset="oth-stack-ssh_from_bastion-i4" port port="22" protocol="tcp" accept
+\trule family="ipv4" source ipset="oth-stack-mariadb-i4" port port="3306" protocol="tcp" accept
 \trule priority="32767" port port="22" protocol="tcp" reject
 """
 
@@ -159,6 +165,51 @@ def test_rich_rules_match_firewalld_spelling():
     assert fb.exclusive_rich_rule("22/tcp") == 'rule priority="32767" port port="22" protocol="tcp" reject'
 
 
+IPSETS = {"oth-stack-ssh_from_bastion-i4": ["10.0.0.2/32"], "oth-stack-mariadb-i4": ["10.0.0.9/32"]}
+MARIADB = {"id": "mariadb:in:tcp/3306:10.0.0.9/32", "direction": "in", "protocol": "tcp", "port": "3306",
+           "peer": "10.0.0.9/32", "family": "ipv4"}
+
+
+def ipset_xml(entries, family="inet"):
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<ipset type="hash:net">\n'
+            '  <option name="family" value="%s"/>\n%s</ipset>\n'
+            % (family, "".join("  <entry>%s</entry>\n" % e for e in entries)))
+
+
+class FakeClient:
+    """firewalld's D-Bus client, as read_runtime_ipsets uses it."""
+
+    def __init__(self, ipsets):
+        self.ipsets = ipsets
+
+    def getIPSets(self):
+        return list(self.ipsets)
+
+    def getEntries(self, name):
+        return list(self.ipsets[name])
+
+
+@pytest.fixture
+def ipsets(monkeypatch, tmp_path):
+    """The permanent ipsets as firewalld's files, the runtime ones through a fake D-Bus client."""
+    directory = tmp_path / "ipsets"
+    directory.mkdir()
+    monkeypatch.setattr(fb, "IPSET_DIR", str(directory))
+    runtime = {}
+    monkeypatch.setattr(fb, "firewall_client", lambda: FakeClient(runtime))
+
+    def install(sets, permanent=True, running=True):
+        for name, entries in sets.items():
+            if permanent:
+                (directory / (name + ".xml")).write_text(ipset_xml(entries))
+            if running:
+                runtime[name] = list(entries)
+    install(IPSETS)
+    install.directory = directory
+    install.runtime = runtime
+    return install
+
+
 def firewalld(policies=POLICIES, running=True):
     answers = [(["firewall-cmd", "--list-all-policies"], (0, policies) if running else (252, "")),
                (["firewall-cmd", "--permanent", "--list-all-policies"], (0, policies)),
@@ -166,44 +217,122 @@ def firewalld(policies=POLICIES, running=True):
     return FakeModule(answers)
 
 
-def test_firewalld_changes_rules_in_place_without_reload():
+def writes_of(module):
+    return [c for c in module.calls if "--list-all-policies" not in c]
+
+
+def test_firewalld_changes_rules_in_place_without_reload(ipsets):
     module = firewalld()
     result = fb.FirewalldBackend(module, "oth.stack").apply([SSH, WEB], "open", ["22/tcp"], check_mode=False)
     assert result["added"] == [WEB["id"]]
-    assert result["removed"] == ['rule family="ipv4" source address="10.0.0.9/32" port port="3306" protocol="tcp" accept']
-    writes = [c for c in module.calls if "--list-all-policies" not in c]
-    assert [c[:3] for c in writes] == [
-        ["firewall-cmd", "--permanent", "--policy=oth-stack-inbound"],
-        ["firewall-cmd", "--permanent", "--policy=oth-stack-inbound"],
+    mariadb_rule = 'rule family="ipv4" source ipset="oth-stack-mariadb-i4" port port="3306" protocol="tcp" accept'
+    assert result["removed"] == [mariadb_rule + ", entry 10.0.0.9/32"]
+    mariadb_rule = 'rule family="ipv4" source ipset="oth-stack-mariadb-i4" port port="3306" protocol="tcp" accept'
+    assert writes_of(module) == [
+        ["firewall-cmd", "--permanent", "--policy=oth-stack-inbound", '--add-rich-rule=rule port port="443" protocol="tcp" accept'],
+        ["firewall-cmd", "--permanent", "--policy=oth-stack-inbound", "--remove-rich-rule=" + mariadb_rule],
         ["firewall-cmd", "--policy=oth-stack-inbound", '--add-rich-rule=rule port port="443" protocol="tcp" accept'],
-        ["firewall-cmd", "--policy=oth-stack-inbound",
-         '--remove-rich-rule=rule family="ipv4" source address="10.0.0.9/32" port port="3306" protocol="tcp" accept'],
+        ["firewall-cmd", "--policy=oth-stack-inbound", "--remove-rich-rule=" + mariadb_rule],
+        # The set no rule names any more goes after the rule, from the permanent configuration.
+        ["firewall-cmd", "--permanent", "--delete-ipset=oth-stack-mariadb-i4"],
     ]
-    assert writes[0][3].startswith("--add-rich-rule") and writes[1][3].startswith("--remove-rich-rule")
+
+
+def test_firewalld_no_change_costs_two_reads(ipsets):
+    module = firewalld()
+    result = fb.FirewalldBackend(module, "oth.stack").apply([SSH, MARIADB], "open", ["22/tcp"], check_mode=False)
+    assert not result["changed"]
+    assert len(module.calls) == 2
+    assert result["current_ids"] == result["wanted_ids"]
+
+
+def peers(count, port="3306", flow="mariadb"):
+    return [{"id": "%s:in:tcp/%s:10.1.%d.%d/32" % (flow, port, i // 250, i % 250 + 1), "direction": "in",
+             "protocol": "tcp", "port": port, "peer": "10.1.%d.%d/32" % (i // 250, i % 250 + 1), "family": "ipv4"}
+            for i in range(count)]
+
+
+def test_firewalld_many_peers_are_one_set_and_one_rule_per_port(ipsets):
+    rules = [SSH] + [r for port in ("5671", "5672", "15761", "15762") for r in peers(200, port, "rabbitmq")]
+    module = firewalld()
+    result = fb.FirewalldBackend(module, "oth.stack").apply(rules, "open", ["22/tcp"], check_mode=False)
+    assert len(result["added"]) == 800
+    rich = [a for c in writes_of(module) if c[:3] == ["firewall-cmd", "--permanent", "--policy=oth-stack-inbound"]
+            for a in c[3:] if a.startswith("--add-rich-rule")]
+    assert rich == ['--add-rich-rule=rule family="ipv4" source ipset="oth-stack-rabbitmq-i4" port port="%s" protocol="tcp" accept' % p
+                    for p in ("15761", "15762", "5671", "5672")]
+    # A new set needs a reload (runtime cannot create one), and its 200 entries take one command.
+    assert ["firewall-cmd", "--permanent", "--new-ipset=oth-stack-rabbitmq-i4", "--type=hash:net",
+            "--option=family=inet"] in module.calls
+    entries = [c for c in module.calls if c[2:3] == ["--ipset=oth-stack-rabbitmq-i4"]]
+    assert len(entries) == 1 and entries[0][3].startswith("--add-entries-from-file=")
+    assert module.calls[-1] == ["firewall-cmd", "--reload"]
+    assert len(module.calls) < 15
+
+
+def test_firewalld_new_peers_of_a_set_are_one_command_each_way_without_reload(ipsets):
+    module = firewalld()
+    more = [SSH, MARIADB] + peers(50)[1:]
+    seen = []
+    record = module.run_command
+
+    def run_command(argv):
+        seen.extend(open(a.split("=", 1)[1]).read() for a in argv if a.startswith("--add-entries-from-file="))
+        return record(argv)
+    module.run_command = run_command
+    result = fb.FirewalldBackend(module, "oth.stack").apply(more, "open", ["22/tcp"], check_mode=False)
+    assert len(result["added"]) == 49 and result["removed"] == []
+    assert [c[:-1] for c in writes_of(module)] == [
+        ["firewall-cmd", "--permanent", "--ipset=oth-stack-mariadb-i4"],
+        ["firewall-cmd", "--ipset=oth-stack-mariadb-i4"]]
+    assert seen[0].splitlines() == sorted(r["peer"] for r in peers(50)[1:])
     assert ["firewall-cmd", "--reload"] not in module.calls
 
 
-def test_firewalld_no_change_costs_two_reads():
+def test_firewalld_runtime_drift_of_a_set_is_repaired_in_runtime_only(ipsets):
+    ipsets.runtime["oth-stack-mariadb-i4"] = ["10.0.0.9/32", "10.6.6.6/32"]
     module = firewalld()
-    keep = [SSH, {"id": "mariadb:in:tcp/3306:10.0.0.9/32", "direction": "in", "protocol": "tcp", "port": "3306",
-                  "peer": "10.0.0.9/32", "family": "ipv4"}]
-    result = fb.FirewalldBackend(module, "oth.stack").apply(keep, "open", ["22/tcp"], check_mode=False)
-    assert not result["changed"]
-    assert len(module.calls) == 2
+    fb.FirewalldBackend(module, "oth.stack").apply([SSH, MARIADB], "open", ["22/tcp"], check_mode=False)
+    assert [c[:2] for c in writes_of(module)] == [["firewall-cmd", "--ipset=oth-stack-mariadb-i4"]]
+    assert writes_of(module)[0][2].startswith("--remove-entries-from-file=")
 
 
-def test_firewalld_restricted_egress_creates_the_outbound_policy_and_reloads():
+def test_firewalld_ports_with_different_peers_keep_a_rule_per_peer(ipsets):
+    odd = dict(MARIADB, id="mariadb:in:tcp/3307:10.0.0.10/32", port="3307", peer="10.0.0.10/32")
+    sets = fb.peer_sets("oth-stack", [MARIADB, odd])
+    assert sets == {}
+
+
+def test_peer_sets_drop_peers_inside_another_peer():
+    wide = dict(SSH, id="ssh_from_bastion:in:tcp/22:10.0.0.0/24", peer="10.0.0.0/24")
+    sets = fb.peer_sets("oth-stack", [SSH, wide])
+    assert sets["oth-stack-ssh_from_bastion-i4"]["entries"] == ["10.0.0.0/24"]
+    assert sorted(sets["oth-stack-ssh_from_bastion-i4"]["ids"]) == sorted([SSH["id"], wide["id"]])
+
+
+def test_ipset_names_fit_the_kernel_limit_and_stay_apart():
+    long_a = fb.ipset_name("oth-stack", "application_ssh_admin", "in", "ipv4")
+    long_b = fb.ipset_name("oth-stack", "application_ssh_admin_extra", "in", "ipv4")
+    assert len(long_a) <= 31 and len(long_b) <= 31 and long_a != long_b
+    assert fb.ipset_name("oth-stack", "mariadb", "out", "ipv6") == "oth-stack-mariadb-o6"
+
+
+def test_firewalld_restricted_egress_creates_the_outbound_policy_and_reloads(ipsets):
     module = firewalld()
     result = fb.FirewalldBackend(module, "oth.stack").apply([SSH, OUT], "restricted", [], check_mode=False)
     assert OUT["id"] in result["added"] and "icmp" in result["added"]
     assert ["firewall-cmd", "--permanent", "--new-policy=oth-stack-outbound"] in module.calls
     assert ["firewall-cmd", "--permanent", "--policy=oth-stack-outbound", "--set-target=REJECT"] in module.calls
+    assert ["firewall-cmd", "--permanent", "--policy=oth-stack-outbound",
+            '--add-rich-rule=rule family="ipv4" protocol value="icmp" accept',
+            '--add-rich-rule=rule family="ipv6" destination ipset="oth-stack-rabbitmq-o6" port port="5671" protocol="tcp" accept',
+            '--add-rich-rule=rule family="ipv6" protocol value="ipv6-icmp" accept'] in module.calls
     assert module.calls[-1] == ["firewall-cmd", "--reload"]
 
 
-def test_firewalld_offline_writes_with_firewall_offline_cmd():
+def test_firewalld_offline_writes_with_firewall_offline_cmd(ipsets):
     module = firewalld(policies="", running=False)
-    fb.FirewalldBackend(module, "oth.stack").apply([SSH], "open", ["22/tcp"], check_mode=False)
+    fb.FirewalldBackend(module, "oth.stack").apply([SSH, MARIADB], "open", ["22/tcp"], check_mode=False)
     writes = [c for c in module.calls if "--list-all-policies" not in c and "--info-policy=oth-stack-inbound" not in c]
     assert all(c[0] == "firewall-offline-cmd" for c in writes)
     assert ["firewall-offline-cmd", "--new-policy=oth-stack-inbound"] in writes
@@ -322,7 +451,7 @@ def test_ufw_arms_the_restore_before_its_first_change(ufw_settings):
     assert backend.active and backend.summary["added"] == [WEB["id"]]
 
 
-def test_firewalld_arms_the_restore_before_its_first_change():
+def test_firewalld_arms_the_restore_before_its_first_change(ipsets):
     module = firewalld()
     hook = Hook(module)
     fb.FirewalldBackend(module, "oth.stack").apply([SSH, WEB], "open", ["22/tcp"], check_mode=False,
