@@ -1,28 +1,87 @@
 #!/usr/bin/env bash
-# `make bench`: on a fresh lab, time the first converge of playbooks/site.yml and a no-change
-# re-run, count tasks and module calls per host, and compare the no-change run with a naive
-# playbook doing the same job with one module call per firewall rule and per /etc/hosts line.
+# `make bench`: side by side in one run, playbooks/site.yml against tools/bench-naive.yml (the
+# same job done the hand-written way): the first converge of a fresh lab and a no-change re-run,
+# with tasks and module calls per host, on the 4-node lab and on a lab with 20 application
+# servers; then the storage host's firewall apply with 2, 20 and 200 application servers.
+#
+# Every converge is over SSH, as a site's controller reaches its hosts; each lab is re-run once
+# more through the podman connection (no-change), and the 4-node lab is also converged through it.
+#   BENCH_APP_SERVERS="2 20"   lab sizes (application servers)
+#   BENCH_FIREWALL=yes         the firewall table (no: skip it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.cache/bench
 mkdir -p "$out"
+sizes=${BENCH_APP_SERVERS:-2 20}
+# The podman connection: the containers by name, as root.
+podman_vars=(-e ansible_connection=containers.podman.podman -e 'ansible_host=oth-lab-{{ inventory_hostname }}'
+             -e ansible_user=root)
 
-run() {  # run NAME PLAYBOOK: time one ansible-playbook run, keep its JSON results
+run() {  # run NAME PLAYBOOK [ansible-playbook options]: time one run, keep its JSON results
   local name=$1 playbook=$2 start
+  shift 2
+  # The shell's `times` (its second line: the CPU its children used) before and after the run.
+  times >"$out/$name.cpu"
   start=$EPOCHREALTIME
-  ANSIBLE_STDOUT_CALLBACK=ansible.posix.json \
-    ansible-playbook -i inventories/lab "$playbook" >"$out/$name.json"
-  python3 tools/bench_report.py "$name" "$out/$name.json" "$start" "$EPOCHREALTIME"
+  ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook -i inventories/lab "$playbook" "$@" >"$out/$name.json"
+  times >>"$out/$name.cpu"
+  python3 tools/bench_report.py "$name" "$out/$name.json" "$start" "$EPOCHREALTIME" "$out/$name.cpu"
 }
 
+fresh_lab() {  # fresh_lab SIZE
+  ansible-playbook tools/lab-down.yml >/dev/null
+  OTH_LAB_APP_SERVERS=$1 ansible-playbook tools/lab-up.yml >/dev/null
+}
+
+ratio() {  # ratio LABEL A B: print A/B
+  python3 -c "import sys; a, b = (float(open(f'$out/{n}.seconds').read()) for n in sys.argv[2:]); print(f'{sys.argv[1]:<46} {a:7.1f} s / {b:7.1f} s = {a / b:.2f}')" "$@"
+}
+
+echo "run                            seconds  controller CPU  tasks  module calls per host (changed)"
+for size in $sizes; do
+  fresh_lab "$size"
+  run "site-first-ssh-$size" playbooks/site.yml
+  run "site-nochange-ssh-$size" playbooks/site.yml
+  run "site-nochange-podman-$size" playbooks/site.yml "${podman_vars[@]}"
+  fresh_lab "$size"
+  run "naive-first-ssh-$size" tools/bench-naive.yml
+  run "naive-nochange-ssh-$size" tools/bench-naive.yml
+  run "naive-nochange-podman-$size" tools/bench-naive.yml "${podman_vars[@]}"
+  if [ "$size" = 2 ]; then
+    fresh_lab "$size"
+    run "site-first-podman-$size" playbooks/site.yml "${podman_vars[@]}"
+    fresh_lab "$size"
+    run "naive-first-podman-$size" tools/bench-naive.yml "${podman_vars[@]}"
+  fi
+done
 ansible-playbook tools/lab-down.yml >/dev/null
-ansible-playbook tools/lab-up.yml >/dev/null
 
-echo "run                      seconds  tasks  module calls per host (changed)"
-run site-fresh playbooks/site.yml
-run site-nochange playbooks/site.yml
-run naive-first tools/bench-naive.yml
-run naive-nochange tools/bench-naive.yml
+echo
+echo "ratios                                            site.yml     naive"
+for size in $sizes; do
+  for conn in ssh podman; do
+    [ -f "$out/site-first-$conn-$size.seconds" ] && ratio "first converge, $size app servers, $conn" "site-first-$conn-$size" "naive-first-$conn-$size"
+    ratio "no-change re-run, $size app servers, $conn" "site-nochange-$conn-$size" "naive-nochange-$conn-$size"
+  done
+done
+for size in $sizes; do
+  [ "$size" = 2 ] && continue
+  for conn in ssh podman; do
+    ratio "site.yml no-change, $size against 2 app servers, $conn" "site-nochange-$conn-$size" "site-nochange-$conn-2"
+  done
+done
 
-site=$(cat "$out/site-nochange.seconds") naive=$(cat "$out/naive-nochange.seconds")
-python3 -c "import sys; s, n = map(float, sys.argv[1:]); print(f'no-change re-run: site.yml {s:.1f} s, naive {n:.1f} s: site.yml takes {s / n:.0%} of the naive time')" "$site" "$naive"
+[ "${BENCH_FIREWALL:-yes}" = yes ] || exit 0
+# Large rule sets: a fresh storage host behind 2, 20 and 200 application servers (inventory
+# entries only), reached over SSH; the time of the firewall_apply task itself.
+echo
+echo "storage host's firewall  app servers  rules  first apply  no-change apply  commands"
+for backend in ufw firewalld; do
+  for servers in 2 20 200; do
+    ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ansible-playbook -i /dev/null tools/bench-firewall.yml \
+      -e bench_backend=$backend -e bench_app_servers=$servers >"$out/firewall-$backend-$servers.json"
+    python3 tools/bench_firewall_report.py $backend $servers "$out/firewall-$backend-$servers.json"
+  done
+  podman rm -f "oth-bench-fw-$backend" >/dev/null
+done
+podman network rm -f oth-bench >/dev/null

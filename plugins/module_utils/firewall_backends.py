@@ -11,8 +11,9 @@ Both backends own only what carries their mark and leave every other rule alone:
   balancers of an HA pair) live in a marked block of /etc/ufw/before.rules and before6.rules,
   which the backend writes whole and removes when no such rule is wanted.
 - firewalld: two policies named after the marker (``oth-stack-inbound``, ANY -> HOST, and
-  ``oth-stack-outbound``, HOST -> ANY, present only with restricted egress). Zones are not
-  edited, so rules in them (Docker, fail2ban, hand-made ones) keep working.
+  ``oth-stack-outbound``, HOST -> ANY, present only with restricted egress), and ipsets named
+  ``oth-stack-*`` holding each flow's peers. Zones are not edited, so rules in them (Docker,
+  fail2ban, hand-made ones) keep working.
 
 Each backend reads the current state once, computes what to add and remove, and changes the
 firewall only when something differs: a no-change run costs a couple of read-only commands.
@@ -28,6 +29,7 @@ import ipaddress
 import os
 import re
 import shlex
+import shutil
 import tempfile
 from xml.etree import ElementTree
 
@@ -551,6 +553,28 @@ def read_permanent_ipsets(prefix, directory=None):
     return sets
 
 
+def _xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def ipset_xml(ipset):
+    """An ipset as firewalld stores it (firewalld.ipset(5)), entries included."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<ipset type="%s">' % IPSET_TYPE,
+             '  <option name="family" value="%s"/>' % ipset["family"]]
+    lines += ["  <entry>%s</entry>" % _xml_escape(e) for e in ipset["entries"]]
+    return "\n".join(lines + ["</ipset>", ""])
+
+
+def policy_xml(spec, target):
+    """A policy's settings as firewalld stores them (firewalld.policy(5)), without rules."""
+    return "\n".join([
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<policy priority="%d" target="%s">' % (FIREWALLD_POLICY_PRIORITY, target),
+        '  <ingress-zone name="%s"/>' % spec["ingress"],
+        '  <egress-zone name="%s"/>' % spec["egress"],
+        "</policy>", ""])
+
+
 def firewall_client():
     """firewalld's own D-Bus client (the library firewall-cmd is written with), or None."""
     try:
@@ -679,9 +703,10 @@ class FirewalldBackend(Backend):
                 steps.append(("ipset_delete", name, None))
                 current = None
             if current is None:
-                steps.append(("ipset_create", name, ipset["family"]))
+                # Created with its entries, in one command.
+                steps.append(("ipset_create", name, ipset))
                 need_reload = need_reload or self.online
-                current = {"entries": []}
+                current = {"entries": ipset["entries"]}
             add, remove = plan(current["entries"], ipset["entries"])
             if add or remove:
                 steps.append(("ipset_permanent", name, (add, remove)))
@@ -750,26 +775,34 @@ class FirewalldBackend(Backend):
             self._execute(steps, need_reload)
         return result
 
-    def _entries_file(self, entries):
-        handle, path = tempfile.mkstemp(prefix="oth-stack-ipset-", dir=getattr(self.module, "tmpdir", None))
-        with os.fdopen(handle, "w") as out:
-            out.write("".join(e + "\n" for e in entries))
-        return path
+    def _run_with_file(self, text, argv_of_path, filename="entries"):
+        """Run a command that reads text from a file (entries, or a whole policy or ipset).
+
+        firewalld checks a policy's or ipset's name in its file's name too, so those are written
+        as <name>.xml.
+        """
+        directory = tempfile.mkdtemp(prefix="oth-stack-firewalld-", dir=getattr(self.module, "tmpdir", None))
+        path = os.path.join(directory, filename)
+        try:
+            with open(path, "w") as out:
+                out.write(text)
+            return self.run(argv_of_path(path))
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def _set_entries(self, argv_prefix, name, add, remove):
         # One command per direction of change however many entries: firewalld sets them at once.
         for flag, entries in (("--add-entries-from-file", add), ("--remove-entries-from-file", remove)):
             if entries:
-                path = self._entries_file(entries)
-                try:
-                    self.run(argv_prefix + ["--ipset=%s" % name, "%s=%s" % (flag, path)])
-                finally:
-                    os.unlink(path)
+                self._run_with_file("".join(e + "\n" for e in entries),
+                                    lambda path, flag=flag: argv_prefix + ["--ipset=%s" % name, "%s=%s" % (flag, path)])
 
     def _execute(self, steps, need_reload):
         for kind, key, payload in steps:
             if kind == "ipset_create":
-                self.run(self.permanent("--new-ipset=%s" % key, "--type=%s" % IPSET_TYPE, "--option=family=%s" % payload))
+                self._run_with_file(ipset_xml(payload),
+                                    lambda path: self.permanent("--new-ipset-from-file=%s" % path, "--name=%s" % key),
+                                    filename=key + ".xml")
                 continue
             if kind == "ipset_delete":
                 self.run(self.permanent("--delete-ipset=%s" % key))
@@ -785,9 +818,12 @@ class FirewalldBackend(Backend):
             name = spec["name"]
             if kind == "delete":
                 self.run(self.permanent("--delete-policy=%s" % name))
-            elif kind in ("create", "settings"):
-                if kind == "create":
-                    self.run(self.permanent("--new-policy=%s" % name))
+            elif kind == "create":
+                # The policy with its settings in one command; its rich rules follow in another.
+                self._run_with_file(policy_xml(spec, self.wanted_target[key]),
+                                    lambda path: self.permanent("--new-policy-from-file=%s" % path, "--name=%s" % name),
+                                    filename=name + ".xml")
+            elif kind == "settings":
                 info = parse_policies(self.run(self.permanent("--info-policy=%s" % name))[1]).get(name, {})
                 for zone_key, flag, wanted in (("ingress-zones", "ingress-zone", spec["ingress"]),
                                                ("egress-zones", "egress-zone", spec["egress"])):

@@ -20,7 +20,14 @@ description:
     C(firewalld), by living in two policies named after the marker, C(oth-stack-inbound)
     (ANY to HOST, target CONTINUE, evaluated before the zones) and C(oth-stack-outbound)
     (HOST to ANY, target REJECT, present only when O(egress_policy=restricted)). Zones are not
-    edited, so their rules keep working.
+    edited, so their rules keep working. The peers of each flow are an ipset of its own
+    (C(hash:net), named C(<marker>-<flow>-<i|o|r><4|6>), for example C(oth-stack-mariadb-i4)),
+    named by one rich rule per port, so the number of rich rules does not grow with the peers.
+  - Any number of rules is applied in one step. With C(ufw), its rule files are written once,
+    through ufw's own Python library, and loaded with one C(iptables-restore --noflush) per
+    address family (the C(ufw) command, one process per rule, is the fallback when the module's
+    Python cannot import that library). With C(firewalld), new and gone peers are one command per
+    ipset.
   - Incoming traffic is denied by default (C(ufw) default policy, or the zone's target with
     C(firewalld)). Outgoing traffic is allowed unless O(egress_policy=restricted).
   - Never locks out. New allow rules are added before stale ones are removed and before a

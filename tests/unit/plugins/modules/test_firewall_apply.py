@@ -24,12 +24,19 @@ class FakeModule:
         self.answers = answers
         self.binaries = binaries
         self.calls = []
+        self.files = []
 
     def get_bin_path(self, name):
         return name if name in self.binaries else None
 
     def run_command(self, argv):
         self.calls.append(argv)
+        # What the command read from a file it was given (the file is gone after the call).
+        for arg in argv:
+            if "-from-file=" in arg:
+                flag, path = arg.split("=", 1)
+                with open(path) as handle:
+                    self.files.append((flag, handle.read()))
         for prefix, answer in self.answers:
             if argv[:len(prefix)] == prefix:
                 return answer[0], answer[1], ""
@@ -261,11 +268,13 @@ def test_firewalld_many_peers_are_one_set_and_one_rule_per_port(ipsets):
             for a in c[3:] if a.startswith("--add-rich-rule")]
     assert rich == ['--add-rich-rule=rule family="ipv4" source ipset="oth-stack-rabbitmq-i4" port port="%s" protocol="tcp" accept' % p
                     for p in ("15761", "15762", "5671", "5672")]
-    # A new set needs a reload (runtime cannot create one), and its 200 entries take one command.
-    assert ["firewall-cmd", "--permanent", "--new-ipset=oth-stack-rabbitmq-i4", "--type=hash:net",
-            "--option=family=inet"] in module.calls
-    entries = [c for c in module.calls if c[2:3] == ["--ipset=oth-stack-rabbitmq-i4"]]
-    assert len(entries) == 1 and entries[0][3].startswith("--add-entries-from-file=")
+    # A new set is one command with its 200 entries, and needs a reload (runtime cannot create one).
+    created = [c for c in module.calls if c[-1] == "--name=oth-stack-rabbitmq-i4"]
+    assert len(created) == 1 and created[0][2].startswith("--new-ipset-from-file=")
+    xml = dict(module.files)["--new-ipset-from-file"]
+    assert '<ipset type="hash:net">' in xml and '<option name="family" value="inet"/>' in xml
+    assert xml.count("<entry>") == 200 and "<entry>10.1.0.1/32</entry>" in xml
+    assert not [c for c in module.calls if c[2:3] == ["--ipset=oth-stack-rabbitmq-i4"]]
     assert module.calls[-1] == ["firewall-cmd", "--reload"]
     assert len(module.calls) < 15
 
@@ -321,8 +330,12 @@ def test_firewalld_restricted_egress_creates_the_outbound_policy_and_reloads(ips
     module = firewalld()
     result = fb.FirewalldBackend(module, "oth.stack").apply([SSH, OUT], "restricted", [], check_mode=False)
     assert OUT["id"] in result["added"] and "icmp" in result["added"]
-    assert ["firewall-cmd", "--permanent", "--new-policy=oth-stack-outbound"] in module.calls
-    assert ["firewall-cmd", "--permanent", "--policy=oth-stack-outbound", "--set-target=REJECT"] in module.calls
+    created = [c for c in module.calls if c[-1] == "--name=oth-stack-outbound"]
+    assert len(created) == 1 and created[0][:2] == ["firewall-cmd", "--permanent"]
+    assert created[0][2].startswith("--new-policy-from-file=")
+    assert [x for f, x in module.files if f == "--new-policy-from-file"][-1] == (
+        '<?xml version="1.0" encoding="utf-8"?>\n<policy priority="-10" target="REJECT">\n'
+        '  <ingress-zone name="HOST"/>\n  <egress-zone name="ANY"/>\n</policy>\n')
     assert ["firewall-cmd", "--permanent", "--policy=oth-stack-outbound",
             '--add-rich-rule=rule family="ipv4" protocol value="icmp" accept',
             '--add-rich-rule=rule family="ipv6" destination ipset="oth-stack-rabbitmq-o6" port port="5671" protocol="tcp" accept',
@@ -335,7 +348,8 @@ def test_firewalld_offline_writes_with_firewall_offline_cmd(ipsets):
     fb.FirewalldBackend(module, "oth.stack").apply([SSH, MARIADB], "open", ["22/tcp"], check_mode=False)
     writes = [c for c in module.calls if "--list-all-policies" not in c and "--info-policy=oth-stack-inbound" not in c]
     assert all(c[0] == "firewall-offline-cmd" for c in writes)
-    assert ["firewall-offline-cmd", "--new-policy=oth-stack-inbound"] in writes
+    assert writes[0][0] == "firewall-offline-cmd" and writes[0][1].startswith("--new-policy-from-file=")
+    assert writes[0][2] == "--name=oth-stack-inbound"
     assert ["firewall-cmd", "--reload"] not in module.calls
 
 
