@@ -145,6 +145,16 @@ options:
         same, or the change is undone.
     type: int
     default: 0
+  container_filter:
+    description:
+      - Also write the filter of ports that Docker publishes, from the inbound O(rules), as
+        C(/usr/local/sbin/oth-stack-container-filter), which loads them as the chain
+        C(OTH-STACK-CONTAINERS) behind Docker's C(DOCKER-USER) (checked with C(sh -n) before it
+        replaces the old one), and the unit C(oth-stack-container-filter.service) that runs it
+        whenever Docker starts. Each file is written only when it differs; enabling the unit and
+        running it is left to the caller (the P(oth.stack.firewall#role) role does both).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -239,6 +249,12 @@ restore:
       (C(restored_at), C(log), C(change)).
   returned: when a restore is scheduled, confirmed or done
   type: dict
+container_filter_written:
+  description: With O(container_filter), the files of the container filter written (or that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [/usr/local/sbin/oth-stack-container-filter]
 commands:
   description: The commands run, read-only ones included.
   returned: always
@@ -250,6 +266,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.oth.stack.plugins.module_utils import container_filter
 from ansible_collections.oth.stack.plugins.module_utils.firewall_backends import (
     BACKENDS,
     BackendError,
@@ -282,6 +299,7 @@ def main():
             marker=dict(type="str", default="oth.stack"),
             state=dict(type="str", default="applied", choices=["applied", "confirmed"]),
             confirm_timeout=dict(type="int", default=0),
+            container_filter=dict(type="bool", default=False),
         ),
         required_if=[("state", "applied", ["rules"])],
         supports_check_mode=True,
@@ -318,7 +336,12 @@ def main():
             # or the host would undo it after this run reported success.
             armed.update(window.arm(timeout, {"added": [], "removed": []}, backend.active))
             result["changed"] = True
-    except (BackendError, RestoreError, OSError) as exc:
+        # After the rules, in the same call: the filter of container-published ports follows them.
+        filter_written = []
+        if params["container_filter"]:
+            filter_written = container_filter.sync(module, rules, params["marker"], module.check_mode)
+            result["changed"] = result["changed"] or bool(filter_written)
+    except (BackendError, RestoreError, OSError, ValueError) as exc:
         module.fail_json(msg=str(exc), commands=backend.commands + window.commands)
 
     by_id = dict((r["id"], r) for r in rules)
@@ -333,6 +356,7 @@ def main():
         removed=result["removed"],
         rules=wanted,
         confirm_pending=bool(armed),
+        container_filter_written=filter_written,
         restore=dict((k, armed[k]) for k in ("unit", "fires_at", "timeout")) if armed else None,
         commands=backend.commands + window.commands,
         diff=dict(
