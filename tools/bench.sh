@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 out=.cache/bench
 mkdir -p "$out"
 sizes=${BENCH_APP_SERVERS:-2 20}
+# Every node of the larger lab at once, for both playbooks.
+export ANSIBLE_FORKS=${ANSIBLE_FORKS:-25}
 # The podman connection: the containers by name, as root.
 podman_vars=(-e ansible_connection=containers.podman.podman -e 'ansible_host=oth-lab-{{ inventory_hostname }}'
              -e ansible_user=root)

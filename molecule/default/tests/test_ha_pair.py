@@ -92,9 +92,12 @@ def test_exactly_one_load_balancer_holds_the_address_and_both_run_keepalived(vip
 def test_vrrp_is_let_in_from_the_peer_only_on_both_backends(ip):
     before = node("lb1").file("/etc/ufw/before.rules").content_string
     assert f"-A ufw-before-input -p vrrp -s {ip['lb2']}/32 -j ACCEPT" in before
+    # firewalld: one rule naming the flow's ipset, which holds the peer and nothing else.
     rich = node("lb2").run("firewall-cmd --policy oth-stack-inbound --list-rich-rules").stdout
-    assert f'rule family="ipv4" source address="{ip["lb1"]}/32" protocol value="vrrp" accept' in rich
+    assert 'rule family="ipv4" source ipset="oth-stack-loadbalancer_vrrp-i4" protocol value="vrrp" accept' in rich
     assert rich.count("vrrp") == 1
+    peers = node("lb2").run("firewall-cmd --ipset oth-stack-loadbalancer_vrrp-i4 --get-entries").stdout.split()
+    assert peers == [f"{ip['lb1']}/32"]
 
 
 def test_a_stopped_haproxy_hands_the_address_over(vip, poller):

@@ -134,6 +134,11 @@ def test_stale_rule_of_ours_is_gone(backend, addresses):
     else:
         for flag in ("--permanent ", ""):
             assert client not in host.check_output("firewall-cmd %s--policy=oth-stack-inbound --list-rich-rules" % flag)
+            # Nor in the ipsets that hold the flows' peers.
+            for ipset in host.check_output("firewall-cmd %s--get-ipsets" % flag).split():
+                if ipset.startswith("oth-stack-"):
+                    entries = host.check_output("firewall-cmd %s--ipset=%s --get-entries" % (flag, ipset)).split()
+                    assert client + "/32" not in entries, ipset
 
 
 @pytest.mark.parametrize("name", list(ROLES))
