@@ -7,6 +7,7 @@
 # Every converge is over SSH, as a site's controller reaches its hosts; each lab is re-run once
 # more through the podman connection (no-change), and the 4-node lab is also converged through it.
 #   BENCH_APP_SERVERS="2 20"   lab sizes (application servers)
+#   BENCH_PODMAN_FIRST=yes     also converge the 4-node lab fresh through podman (no: skip it)
 #   BENCH_FIREWALL=yes         the firewall table (no: skip it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,7 @@ for size in $sizes; do
   run "naive-first-ssh-$size" tools/bench-naive.yml
   run "naive-nochange-ssh-$size" tools/bench-naive.yml
   run "naive-nochange-podman-$size" tools/bench-naive.yml "${podman_vars[@]}"
-  if [ "$size" = 2 ]; then
+  if [ "$size" = 2 ] && [ "${BENCH_PODMAN_FIRST:-yes}" = yes ]; then
     fresh_lab "$size"
     run "site-first-podman-$size" playbooks/site.yml "${podman_vars[@]}"
     fresh_lab "$size"
