@@ -95,7 +95,7 @@ def test_vrrp_is_let_in_from_the_peer_only_on_both_backends(ip):
     # firewalld: one rule naming the flow's ipset, which holds the peer and nothing else.
     rich = node("lb2").run("firewall-cmd --policy oth-stack-inbound --list-rich-rules").stdout
     assert 'rule family="ipv4" source ipset="oth-stack-loadbalancer_vrrp-i4" protocol value="vrrp" accept' in rich
-    assert rich.count("vrrp") == 1
+    assert rich.count('protocol value="vrrp"') == 1
     peers = node("lb2").run("firewall-cmd --ipset oth-stack-loadbalancer_vrrp-i4 --get-entries").stdout.split()
     assert peers == [f"{ip['lb1']}/32"]
 
