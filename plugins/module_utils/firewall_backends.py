@@ -402,13 +402,19 @@ def _rich_port(port, protocol):
     return 'port port="%s" protocol="%s"' % (port, protocol)
 
 
-def firewalld_rich_rule(rule):
-    """The rich rule of one rule, written as firewalld prints it back."""
+def firewalld_rich_rule(rule, ipset=None):
+    """The rich rule of one rule, written as firewalld prints it back.
+
+    With ipset, the peer is that set (one port of an ipset's flow) instead of the rule's address.
+    """
     parts = ["rule"]
-    if rule["family"] != "any":
+    # firewalld needs the family with a destination ipset; it is written for both sides alike.
+    if rule["family"] != "any" or ipset:
         parts.append('family="%s"' % rule["family"])
-    if rule["peer"] != "any":
-        side = "source" if rule["direction"] == "in" else "destination"
+    side = "source" if rule["direction"] == "in" else "destination"
+    if ipset:
+        parts.append('%s ipset="%s"' % (side, ipset))
+    elif rule["peer"] != "any":
         parts.append('%s address="%s"' % (side, rule["peer"]))
     if not rule["port"]:
         parts += ['protocol value="%s"' % rule["protocol"], "accept"]
@@ -517,17 +523,6 @@ def collapse(peers):
     return sorted(by_network[k] for k in kept)
 
 
-def firewalld_set_rich_rule(name, rule):
-    """The rich rule of one port of an ipset's flow, written as firewalld prints it back."""
-    side = "source" if rule["direction"] == "in" else "destination"
-    # firewalld needs the family with a destination ipset; it is written for both sides alike.
-    parts = ["rule", 'family="%s"' % rule["family"], '%s ipset="%s"' % (side, name)]
-    if not rule["port"]:
-        return " ".join(parts + ['protocol value="%s"' % rule["protocol"], "accept"])
-    element = _rich_port(rule["port"], rule["protocol"])
-    return " ".join(parts + ["source-" + element if rule.get("reply") else element, "accept"])
-
-
 def id_template(rule):
     """A rule's id without its peer: the id of any other peer of the same flow and port."""
     return rule["id"][:len(rule["id"]) - len(rule["peer"])]
@@ -631,7 +626,7 @@ class FirewalldBackend(Backend):
         for name, ipset in self.ipsets.items():
             for rule in ipset["rules"]:
                 target = inbound if rule["direction"] == "in" else outbound
-                target[firewalld_set_rich_rule(name, rule)] = ("set", name, id_template(rule))
+                target[firewalld_rich_rule(rule, ipset=name)] = ("set", name, id_template(rule))
             in_sets.update(ipset["ids"])
         for rule in rules:
             if rule["id"] not in in_sets:
