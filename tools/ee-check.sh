@@ -38,7 +38,7 @@ cp "$tarball" "$work/oth-stack.tar.gz"
 (cd "$work" && ansible-builder create -f execution-environment.yml -c context >/dev/null)
 grep -q 'oth-stack.tar.gz' "$work/context/_build/requirements.yml" || { echo "the EE context lacks the collection"; failed=1; }
 python3 "$work/context/_build/scripts/introspect.py" introspect "$work/tree" > "$work/introspect.txt"
-for requirement in netaddr cryptography openssh-client; do
+for requirement in netaddr cryptography kubernetes openssh-client; do
   grep -q "$requirement" "$work/introspect.txt" || { echo "introspection lacks $requirement:"; cat "$work/introspect.txt"; failed=1; }
 done
 [ "$failed" -eq 0 ] && echo "ansible-doc: every plugin and role; ansible-builder create and introspection: ok"

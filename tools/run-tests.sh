@@ -23,6 +23,7 @@ stage ansible-lint ansible-lint --profile production
 stage sanity tools/sanity.sh
 stage collection tools/ee-check.sh
 stage unit pytest tests/unit
+stage kubernetes pytest tests/kubernetes
 stage images make --no-print-directory images
 for scenario in "$@"; do
   stage "molecule:$scenario" molecule test -s "$scenario"

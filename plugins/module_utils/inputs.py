@@ -48,6 +48,8 @@ _HOSTNAME = re.compile(r"(?:%s)(?:\.%s)*\.?" % (_LABEL, _LABEL))
 LOGIN_NAME = r"[a-z_][a-z0-9_-]{0,31}"
 PROXY_NAME = r"[A-Za-z0-9_.:-]+"
 TOKEN = r"[A-Za-z0-9@._+/=:,!-]+"
+# A Kubernetes namespace or object name of this collection (a DNS-1123 label).
+KUBERNETES_NAME = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
 _VARIABLE_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
@@ -473,6 +475,17 @@ SPEC = {
     "oth_tls_certificate": _kind("pem", secret=True),
     "oth_tls_chain": _kind("pem", secret=True, allow_list=True),
     "oth_internal_ip": _kind("address", empty_ok=True),
+    # playbooks/kubernetes.yml; the tiers, the DNS service and the host-only flows are checked by
+    # module_utils/kubernetes_manifests.py, which knows their shape.
+    "oth_kubernetes_namespace": _kind("name", pattern=KUBERNETES_NAME,
+                                      what="a Kubernetes namespace name (lower-case letters, digits and '-')"),
+    "oth_kubernetes_output_dir": _optional(_kind("path")),
+    "oth_kubernetes_kubeconfig": _optional(_kind("path")),
+    "oth_kubernetes_tls_secret_name": _kind("name", pattern=KUBERNETES_NAME,
+                                            what="a Kubernetes object name (lower-case letters, digits and '-')"),
+    "oth_kubernetes_tiers": _kind("raw"),
+    "oth_kubernetes_dns": _kind("raw"),
+    "oth_kubernetes_host_only_flows": _kind("raw"),
     # firewall
     "firewall_ssh_client": _optional(_kind("name", pattern=r"[0-9A-Fa-f:.]+ [0-9]+ [0-9]+",
                                            what="SSH_CLIENT as sshd sets it ('address port port')")),
@@ -626,6 +639,10 @@ ROLE_INPUTS = {
                    "oth_bastion_address", "oth_network_matrix", "oth_network_matrix_extra")
     + tuple(n for n in SPEC if n.startswith("ssh_access_")),
 }
+ROLE_INPUTS["kubernetes"] = (("oth_fqdn", "oth_features", "oth_object_storage", "oth_egress_policy",
+                              "oth_mariadb_host", "oth_rabbitmq_host", "oth_minio_host", "oth_network_matrix",
+                              "oth_network_matrix_extra") + _TLS
+                             + tuple(n for n in SPEC if n.startswith("oth_kubernetes_")))
 ROLE_INPUTS["loadbalancer"] = tuple(sorted(set(ROLE_INPUTS["hosts"] + ROLE_INPUTS["firewall"]
                                                + ROLE_INPUTS["ssh_access"] + ROLE_INPUTS["haproxy"]
                                                + ROLE_INPUTS["keepalived"])))
