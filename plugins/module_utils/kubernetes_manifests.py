@@ -330,7 +330,7 @@ def network_policies(matrix, variables, settings, groups=None, label="oth_networ
         if not rendered and not any(s["flow"] == flow["name"] for s in skipped):
             skipped.append({"flow": flow["name"], "reason": "no side of it is a tier of pods in namespace %s%s"
                             % (namespace, "" if restricted else " that takes it in (egress is open)")})
-    return {"manifests": manifests, "skipped": skipped}
+    return {"manifests": manifests, "skipped": skipped, "table": policy_table(manifests, skipped)}
 
 
 def _default_deny(namespace, restricted):
@@ -353,6 +353,45 @@ def _dns_policy(namespace, dns):
     ports = [{"protocol": protocol, "port": 53} for protocol in ("UDP", "TCP")]
     return _policy(PREFIX + "dns", namespace, "dns", "Every pod resolves names through the cluster's DNS.",
                    None, "Egress", peers, ports)
+
+
+def _selector_text(selector):
+    labels = (selector or {}).get("matchLabels") or {}
+    return ", ".join("%s=%s" % item for item in sorted(labels.items())) or "every pod"
+
+
+def _peer_text(peer):
+    if "ipBlock" in peer:
+        return peer["ipBlock"]["cidr"]
+    namespace = (peer.get("namespaceSelector") or {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+    pods = _selector_text(peer.get("podSelector"))
+    return "%s (namespace %s)" % (pods, namespace) if namespace else pods
+
+
+def _ports_text(ports):
+    return ", ".join("%s%s/%s" % (p["port"], "-%s" % p["endPort"] if "endPort" in p else "", p["protocol"].lower())
+                     for p in ports) if ports else "every port"
+
+
+def policy_table(manifests, skipped):
+    """The policies as a Markdown table for docs/network-matrix.md, then the flows not rendered."""
+    lines = ["| policy | pods it selects | direction | peers | ports |", "|---|---|---|---|---|"]
+    for manifest in manifests:
+        spec = manifest["spec"]
+        for direction in spec["policyTypes"]:
+            rules = spec.get(direction.lower())
+            if rules is None:
+                lines.append("| `%s` | %s | %s | none: deny | |" % (
+                    manifest["metadata"]["name"], _selector_text(spec["podSelector"]), direction.lower()))
+                continue
+            for rule in rules:
+                peers = rule.get("from" if direction == "Ingress" else "to") or []
+                lines.append("| `%s` | %s | %s | %s | %s |" % (
+                    manifest["metadata"]["name"], _selector_text(spec["podSelector"]), direction.lower(),
+                    "<br>".join(_peer_text(peer) for peer in peers), _ports_text(rule.get("ports"))))
+    lines.append("")
+    lines += ["- `%s` is not rendered: %s." % (item["flow"], item["reason"]) for item in skipped]
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------

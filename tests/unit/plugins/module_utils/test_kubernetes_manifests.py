@@ -90,6 +90,16 @@ def test_port_ranges_become_end_ports_and_each_manifest_names_its_flow():
     assert policy["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "oth.stack"}
 
 
+def test_the_table_for_the_docs_lists_each_policy_rule_and_each_flow_left_out():
+    flow = {"name": "media", "from": ["loadbalancer"], "to": ["application"], "ports": ["10000-10100"],
+            "protocol": "udp"}
+    table = render(matrix=[flow] + MATRIX[:1])["table"]
+    assert "| `oth-stack-default-deny` | every pod | ingress | none: deny | |" in table
+    assert ("| `oth-stack-media-to-application` | oth.stack/tier=application | ingress | "
+            "app.kubernetes.io/name=ingress-nginx (namespace ingress-nginx) | 10000-10100/udp |") in table
+    assert "- `loadbalancer_http` is not rendered: its loadbalancer pods are in namespace ingress-nginx" in table
+
+
 def test_an_inventory_host_stands_for_its_tier_and_an_address_for_an_ip_block():
     groups = {"storage": ["db1"], "application": ["app1"], "loadbalancer": ["lb1"]}
     result = render(variables={"oth_mariadb_host": "db1", "oth_rabbitmq_host": "10.0.5.7",
