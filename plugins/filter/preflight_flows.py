@@ -62,7 +62,11 @@ EXAMPLES = r"""
   oth.stack.flow_check:
     flows: >-
       {{ oth_network_matrix | oth.stack.preflight_flows(inventory_hostname, hostvars, groups,
-           {'oth_features': oth_features, 'oth_object_storage': oth_object_storage},
+           {'oth_admin_sources': oth_admin_sources, 'oth_admin_ssh_to_application': false,
+            'oth_features': oth_features, 'oth_object_storage': oth_object_storage,
+            'oth_egress_policy': 'open', 'oth_bastion_address': groups['loadbalancer'],
+            'oth_mariadb_host': groups['storage'][0], 'oth_rabbitmq_host': groups['storage'][0],
+            'oth_minio_host': groups['storage'][0]},
            external={'sms': [{'host': 'api.twilio.com', 'port': 443}]}) }}
 """
 

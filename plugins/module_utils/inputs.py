@@ -449,7 +449,7 @@ def _optional(spec):
 
 
 SPEC = {
-    # Shared by the tiers (shared/DESIGN.md).
+    # Shared by the tiers (README.md, "Variables every tier reads").
     "oth_fqdn": _optional(HOSTNAME),
     "oth_public_ip": _optional(ADDRESS),
     "oth_admin_sources": NETWORKS,

@@ -48,7 +48,7 @@ try:
 except ImportError:  # pragma: no cover - reported by check_requirements()
     HAS_NETADDR = False
 
-# Groups of the stack (shared/DESIGN.md): they may be absent from an inventory (an external
+# Groups of the stack (README.md): they may be absent from an inventory (an external
 # database replaces storage), which makes them empty rather than unknown.
 STANDARD_GROUPS = ("loadbalancer", "application", "storage")
 ANY = "any"
