@@ -9,10 +9,13 @@
 #   BENCH_APP_SERVERS="2 20"   lab sizes (application servers)
 #   BENCH_PODMAN_FIRST=yes     also converge the 4-node lab fresh through podman (no: skip it)
 #   BENCH_FIREWALL=yes         the firewall table (no: skip it)
+#   BENCH_NAIVE=yes            the naive playbook's runs (no: site.yml only, e.g. for the 20-server ratio)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.cache/bench
 mkdir -p "$out"
+# Ratios only between runs of this bench run.
+rm -f "$out"/*.seconds
 sizes=${BENCH_APP_SERVERS:-2 20}
 # Every node of the larger lab at once, for both playbooks.
 export ANSIBLE_FORKS=${ANSIBLE_FORKS:-25}
@@ -52,16 +55,20 @@ for size in $sizes; do
   # to align the firewall, then the no-change run.
   run "site-align-podman-$size" playbooks/site.yml "${podman_vars[@]}"
   run "site-nochange-podman-$size" playbooks/site.yml "${podman_vars[@]}"
-  fresh_lab "$size"
-  run "naive-first-ssh-$size" tools/bench-naive.yml
-  run "naive-nochange-ssh-$size" tools/bench-naive.yml
-  run "naive-align-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
-  run "naive-nochange-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+  if [ "${BENCH_NAIVE:-yes}" = yes ]; then
+    fresh_lab "$size"
+    run "naive-first-ssh-$size" tools/bench-naive.yml
+    run "naive-nochange-ssh-$size" tools/bench-naive.yml
+    run "naive-align-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+    run "naive-nochange-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+  fi
   if [ "$size" = 2 ] && [ "${BENCH_PODMAN_FIRST:-yes}" = yes ]; then
     fresh_lab "$size"
     run "site-first-podman-$size" playbooks/site.yml "${podman_vars[@]}"
-    fresh_lab "$size"
-    run "naive-first-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+    if [ "${BENCH_NAIVE:-yes}" = yes ]; then
+      fresh_lab "$size"
+      run "naive-first-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+    fi
   fi
 done
 ansible-playbook tools/lab-down.yml >/dev/null
@@ -70,6 +77,7 @@ echo
 echo "ratios                                            site.yml     naive"
 for size in $sizes; do
   for conn in ssh podman; do
+    [ -f "$out/naive-nochange-$conn-$size.seconds" ] || continue
     [ -f "$out/site-first-$conn-$size.seconds" ] && ratio "first converge, $size app servers, $conn" "site-first-$conn-$size" "naive-first-$conn-$size"
     ratio "no-change re-run, $size app servers, $conn" "site-nochange-$conn-$size" "naive-nochange-$conn-$size"
   done
