@@ -3,7 +3,7 @@
 bundles; the collection's validator (pem_bundle.check_bundle, behind the filter and the module)
 refuses every one, and accepts every valid one.
 
-Each bundle is made at test time from the unit tests' throwaway PKI (tests/unit/conftest.py),
+Each bundle is made at test time from the unit tests' throwaway PKI (tests/conftest.py),
 checked on the controller, and loaded by the real HAProxy on the load balancer through a minimal
 config of its own (`bind :8443 ssl crt BUNDLE`), all in one `podman exec`. Text defects sit in
 the intermediate, where hand-pasted chains break. The table of both verdicts is printed."""
@@ -38,8 +38,8 @@ frontend matrix
 
 
 def _unit_pki():
-    """tests/unit/conftest.py's PKI, loaded by path: this scenario has a conftest of its own."""
-    spec = importlib.util.spec_from_file_location("oth_unit_pki", PROJECT / "tests" / "unit" / "conftest.py")
+    """tests/conftest.py's PKI, loaded by path: this scenario has a conftest of its own."""
+    spec = importlib.util.spec_from_file_location("oth_unit_pki", PROJECT / "tests" / "conftest.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
