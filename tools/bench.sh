@@ -10,6 +10,7 @@
 #   BENCH_PODMAN_FIRST=yes     also converge the 4-node lab fresh through podman (no: skip it)
 #   BENCH_FIREWALL=yes         the firewall table (no: skip it)
 #   BENCH_NAIVE=yes            the naive playbook's runs (no: site.yml only, e.g. for the 20-server ratio)
+#   BENCH_PODMAN=yes           the re-runs through the podman connection (no: over SSH only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.cache/bench
@@ -53,14 +54,18 @@ for size in $sizes; do
   run "site-nochange-ssh-$size" playbooks/site.yml
   # Through podman the run connects from no address, so the controller's SSH rule goes: one run
   # to align the firewall, then the no-change run.
-  run "site-align-podman-$size" playbooks/site.yml "${podman_vars[@]}"
-  run "site-nochange-podman-$size" playbooks/site.yml "${podman_vars[@]}"
+  if [ "${BENCH_PODMAN:-yes}" = yes ]; then
+    run "site-align-podman-$size" playbooks/site.yml "${podman_vars[@]}"
+    run "site-nochange-podman-$size" playbooks/site.yml "${podman_vars[@]}"
+  fi
   if [ "${BENCH_NAIVE:-yes}" = yes ]; then
     fresh_lab "$size"
     run "naive-first-ssh-$size" tools/bench-naive.yml
     run "naive-nochange-ssh-$size" tools/bench-naive.yml
-    run "naive-align-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
-    run "naive-nochange-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+    if [ "${BENCH_PODMAN:-yes}" = yes ]; then
+      run "naive-align-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+      run "naive-nochange-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+    fi
   fi
   if [ "$size" = 2 ] && [ "${BENCH_PODMAN_FIRST:-yes}" = yes ]; then
     fresh_lab "$size"
@@ -85,6 +90,7 @@ done
 for size in $sizes; do
   [ "$size" = 2 ] && continue
   for conn in ssh podman; do
+    [ -f "$out/site-nochange-$conn-$size.seconds" ] || continue
     ratio "site.yml no-change, $size against 2 app servers, $conn" "site-nochange-$conn-$size" "site-nochange-$conn-2"
   done
 done
