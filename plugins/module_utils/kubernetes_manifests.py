@@ -200,11 +200,7 @@ def _side(flow, side, variables, groups):
                 raise KubernetesError(
                     "%s: %r cannot be a NetworkPolicy peer, which is pods or IP blocks only: give its IP "
                     "address or CIDR, or a tier (%s)" % (where_item, text, ", ".join(TIERS)))
-    unique = []
-    for entry in items:
-        if entry not in unique:
-            unique.append(entry)
-    return unique
+    return list(dict.fromkeys(items))  # each peer once, in the order the flow names them
 
 
 def _ports(flow):
