@@ -29,6 +29,7 @@ help:
 system-deps:
 	@missing=""; for tool in podman runc debootstrap; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	command -v ssh >/dev/null || missing="$$missing openssh-client"; \
+	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing from apt"; \

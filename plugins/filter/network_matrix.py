@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filters over the network matrix; the logic lives in module_utils/network_matrix.py.
 
-Their documentation is in firewall_rules.yml and network_matrix_table.yml next to this file.
+Their documentation is in firewall_rules.yml, network_matrix_table.yml and network_matrix_diagram.yml
+next to this file.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,9 +36,23 @@ def network_matrix_table(matrix, variables=None, hostvars=None, groups=None, act
         raise AnsibleFilterError("oth.stack.network_matrix_table: %s" % exc)
 
 
+def network_matrix_diagram(matrix, variables=None, hostvars=None, groups=None, active_only=False,
+                           variable_tiers=None):
+    """Render the matrix as a Graphviz diagram (DOT text)."""
+    from ansible_collections.oth.stack.plugins.module_utils.network_matrix import MatrixError
+    from ansible_collections.oth.stack.plugins.module_utils.network_matrix_diagram import render_diagram
+
+    try:
+        return render_diagram(matrix, variables or {}, hostvars, groups, active_only=active_only,
+                              variable_tiers=variable_tiers)
+    except MatrixError as exc:
+        raise AnsibleFilterError("oth.stack.network_matrix_diagram: %s" % exc)
+
+
 class FilterModule:
     def filters(self):
         return {
             "firewall_rules": firewall_rules,
             "network_matrix_table": network_matrix_table,
+            "network_matrix_diagram": network_matrix_diagram,
         }

@@ -614,6 +614,8 @@ SPEC = {
     "ssh_access_max_auth_tries": _kind("int", low=1),
     "ssh_access_client_alive_interval": _kind("int", low=0),
     "ssh_access_client_alive_count_max": _kind("int", low=0),
+    "ssh_access_max_startups": _kind("name", pattern=r"[0-9]{1,5}(:[0-9]{1,3}:[0-9]{1,5})?", null_ok=True,
+                                     what="start or start:rate:full, as sshd's MaxStartups (10:30:100)"),
 }
 
 # Read by every role from every host of the site (through hostvars), so checked for all of them.

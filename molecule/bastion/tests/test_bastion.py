@@ -105,6 +105,23 @@ def test_the_controller_reaches_each_node_through_the_bastion(name):
     assert result.stdout.strip() == "deploy"
 
 
+def test_the_bastion_takes_a_jump_to_every_node_at_once():
+    # A run opens a jump to every node at the same moment. A stock sshd (MaxStartups 10:30:100)
+    # refuses some handshakes beyond 10, and Ansible drops those nodes from the run; the bastion
+    # has room for one per inventory host on top of OpenSSH's 10.
+    hosts = json.loads(subprocess.run(["ansible-inventory", "-i", os.path.join(EPHEMERAL, "inventory"), "--list"],
+                                      capture_output=True, text=True, check=True).stdout)["_meta"]["hostvars"]
+    start = int(LB_HOST.check_output("sshd -T | sed -n 's/^maxstartups //p'").split(":")[0])
+    assert start >= 10 + len(hosts)
+    for _round in range(3):
+        jumps = [subprocess.Popen(["ssh", "-F", SSH_CONFIG, "-o", "BatchMode=yes", "-o", "ConnectTimeout=20",
+                                   "bst-app1", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for _jump in range(start)]
+        errors = [jump.communicate(timeout=60)[1] for jump in jumps]
+        failed = [error for jump, error in zip(jumps, errors) if jump.returncode]
+        assert not failed, "%d of %d jumps refused: %s" % (len(failed), start, failed[:3])
+
+
 # ---- refused paths ------------------------------------------------------------------------
 
 def test_the_same_key_from_a_non_admin_source_is_refused():

@@ -5,6 +5,7 @@ and a stopped listener failing, with the playbook failing."""
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -45,8 +46,18 @@ def listeners():
     playbook(LISTENERS, {"listeners_state": "stopped"})
 
 
-def _preflight():
-    return playbook(PREFLIGHT, {"preflight_ca_file": pki_dir() + "/root-ca.pem"})
+def _preflight(**extra):
+    return playbook(PREFLIGHT, dict({"preflight_ca_file": pki_dir() + "/root-ca.pem"}, **extra))
+
+
+def _junit(path):
+    """{(node, flow label): (outcome, message)} from the JUnit XML, outcome pass/failure/skipped/error."""
+    cases = {}
+    for suite in ET.parse(path).getroot().iter("testsuite"):
+        for case in suite.iter("testcase"):
+            outcome = next(((child.tag, child.get("message")) for child in case), ("pass", None))
+            cases[(suite.get("name"), case.get("name"))] = outcome
+    return cases
 
 
 def test_every_required_flow_passes(listeners):
@@ -63,12 +74,22 @@ def test_every_required_flow_passes(listeners):
     assert "no flows to check from this node" in out
 
 
-def test_a_stopped_listener_fails_the_flow_and_the_play(listeners):
+def test_a_stopped_listener_fails_the_flow_and_the_play(listeners, tmp_path):
     rc, out = playbook(LISTENERS, {"listeners_state": "stopped", "listeners_ports": [3306]})
     assert rc == 0, out
     try:
-        rc, out = _preflight()
+        rc, out = _preflight(preflight_junit=str(tmp_path / "preflight.xml"))
         assert rc != 0
+        # The same results for a CI system: the stopped listener fails, the rest pass, the
+        # outside services are skipped as not tested, every node has its suite.
+        cases = _junit(tmp_path / "preflight.xml")
+        mariadb = [v for k, v in cases.items() if k[0] == "pf-app1" and k[1].startswith("mariadb pf-storage1 (tcp ")]
+        assert len(mariadb) == 1 and mariadb[0][0] == "failure" and "connection refused" in mariadb[0][1], cases
+        minio = [v for k, v in cases.items() if k[0] == "pf-app1" and k[1].startswith("minio pf-storage1 (tcp ")]
+        assert minio == [("pass", None)], cases
+        assert {v[0] for k, v in cases.items() if k[1].startswith("sms api.twilio.com")} == {"skipped"}
+        assert {k[0] for k in cases} == {"pf-lb1", "pf-app1", "pf-storage1"}
+        assert [k for k, v in cases.items() if v[0] == "failure"] == [k for k in cases if k[1].startswith("mariadb ")]
         rows = _rows(out)
         assert rows[("pf-app1", "mariadb pf-storage1")] == ["FAIL"]
         assert re.search(r"FAIL\s+mariadb pf-storage1\s+tcp\s+\S+:3306\s+\d+\s+connection refused", out)

@@ -23,7 +23,7 @@ HOSTVARS = {"lb1": {"oth_internal_ip": "10.0.0.2"}}
 
 
 def test_filter_names():
-    assert set(FilterModule().filters()) == {"firewall_rules", "network_matrix_table"}
+    assert set(FilterModule().filters()) == {"firewall_rules", "network_matrix_table", "network_matrix_diagram"}
 
 
 def test_firewall_rules_returns_the_hosts_rules():
