@@ -53,3 +53,13 @@ def parse_services(unit_files_text, units_text):
         service = services.setdefault(name, {"name": name, "state": "stopped", "status": "unknown", "source": "systemd"})
         service["state"] = "running" if sub == "running" else "stopped"
     return services
+
+
+def only(packages, services, names):
+    """The packages and services named in ``names``; a service also by its name without .service."""
+    wanted = set(names)
+    return {
+        "packages": {name: versions for name, versions in packages.items() if name in wanted},
+        "services": {unit: state for unit, state in services.items()
+                     if unit in wanted or (unit.endswith(".service") and unit[:-len(".service")] in wanted)},
+    }

@@ -46,6 +46,18 @@ options:
     type: list
     elements: str
     default: []
+  only:
+    description:
+      - Names of the packages and services to report; the others are left out. A service matches
+        by its unit name (V(ssh.service)) or without the suffix (V(ssh)).
+      - For speed. Ansible copies every fact of a host for every task it runs there, and the
+        full lists are most of a Debian host's facts. A name listed that is not installed is
+        simply absent, as without O(only).
+      - Empty, the default, reports every package and service.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
 notes:
   - Only installed packages are listed; dpkg's removed-but-configured ones are not.
 seealso:
@@ -60,6 +72,10 @@ EXAMPLES = r"""
 - name: The same, with the OS and the addresses, in one round trip
   oth.stack.package_service_facts:
     gather_subset: [min, network]
+
+- name: Only what the next tasks look at (smaller facts, faster tasks)
+  oth.stack.package_service_facts:
+    only: [haproxy, haproxy.service]
 
 - name: Install HAProxy only when it is missing
   ansible.builtin.package:
@@ -100,6 +116,7 @@ from ansible.module_utils.facts.namespace import PrefixFactNamespace
 from ansible_collections.oth.stack.plugins.module_utils.package_service_state import (
     DPKG_QUERY_FORMAT,
     RPM_QUERY_FORMAT,
+    only,
     parse_packages,
     parse_services,
 )
@@ -151,11 +168,14 @@ def read_standard_facts(module, gather_subset):
 
 def main():
     module = AnsibleModule(
-        argument_spec={"gather_subset": {"type": "list", "elements": "str", "default": []}},
+        argument_spec={"gather_subset": {"type": "list", "elements": "str", "default": []},
+                       "only": {"type": "list", "elements": "str", "default": []}},
         supports_check_mode=True,
     )
     facts = read_standard_facts(module, module.params["gather_subset"])
     facts.update(packages=read_packages(module), services=read_services(module))
+    if module.params["only"]:
+        facts.update(only(facts["packages"], facts["services"], module.params["only"]))
     module.exit_json(changed=False, ansible_facts=facts)
 
 

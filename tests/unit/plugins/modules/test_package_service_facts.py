@@ -38,3 +38,45 @@ def test_an_unknown_subset_fails_with_its_name(capsys):
     assert code == 1
     assert out["failed"] is True
     assert "gather_subset" in out["msg"] and "no_such_subset" in out["msg"]
+
+
+def test_only_reports_the_names_asked_for(capsys):
+    _code, full = _run({}, capsys)
+    package = sorted(full["ansible_facts"]["packages"])[0]
+    code, out = _run({"only": [package, "not-installed"]}, capsys)
+    assert code == 0
+    assert out["ansible_facts"]["packages"] == {package: full["ansible_facts"]["packages"][package]}
+
+
+def test_only_matches_a_service_with_or_without_its_suffix():
+    from ansible_collections.oth.stack.plugins.module_utils.package_service_state import only
+
+    services = {unit: {"name": unit} for unit in ("ssh.service", "ufw.service", "cron.service", "sshd-keygen.service")}
+    kept = only({"ufw": [{}], "vim": [{}]}, services, ["ssh", "ufw.service", "ufw"])
+    assert kept == {"packages": {"ufw": [{}]}, "services": {"ssh.service": {"name": "ssh.service"},
+                                                           "ufw.service": {"name": "ufw.service"}}}
+
+
+def test_site_gathers_every_package_and_service_the_roles_look_at():
+    # A name the roles check but facts.yml leaves out would look missing on every run: its role
+    # would run the install task again each time (no change, but a round trip per host).
+    import pathlib
+    import re
+
+    import yaml
+
+    root = pathlib.Path(__file__).resolve().parents[4]
+    watched = set(yaml.safe_load((root / "playbooks/facts.yml").read_text())[0]["vars"]["__facts_watched"])
+    looked_at = {"cloud-init", "oth-stack-container-filter"}
+    for path in root.glob("roles/*/vars/*.yml"):
+        data = yaml.safe_load(path.read_text()) or {}
+        for key, value in data.items():
+            if key.endswith("_packages"):
+                values = value.values() if isinstance(value, dict) else [value]
+                looked_at.update(name for names in values for name in names)
+            elif key.endswith("_service"):
+                looked_at.add(value)
+    # Units the tasks name directly.
+    for path in root.glob("roles/*/tasks/*.yml"):
+        looked_at.update(re.findall(r"ansible_facts\['services'\]\['([a-z0-9-]+)\.service'\]", path.read_text()))
+    assert looked_at - watched == set()
