@@ -32,25 +32,24 @@ system-deps:
 	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing$$missing from apt"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  tools/step.sh "system packages:$$missing" sh -c "$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing"; \
 	fi
 
 venv: $(VENV)/.installed .cache/collections/ansible_collections/oth/stack
 
 $(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-	touch $@
+	@tools/step.sh "Python tools in .venv (requirements.txt)" \
+	  sh -c '$(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install --disable-pip-version-check -r requirements.txt'
+	@touch $@
 
 # Ansible and the unit tests find this repository as the collection oth.stack through this link.
 .cache/collections/ansible_collections/oth/stack:
-	mkdir -p $(dir $@)
-	ln -sfn ../../../.. $@
+	@mkdir -p $(dir $@)
+	@ln -sfn ../../../.. $@
 
 images: system-deps
-	$(SUDO) env CONTAINERS_CONF=$(CONTAINERS_CONF) tools/build-image.sh bookworm
-	$(SUDO) env CONTAINERS_CONF=$(CONTAINERS_CONF) tools/build-image.sh trixie
+	@$(SUDO) env CONTAINERS_CONF=$(CONTAINERS_CONF) tools/step.sh "test image Debian 12 (bookworm)" tools/build-image.sh bookworm
+	@$(SUDO) env CONTAINERS_CONF=$(CONTAINERS_CONF) tools/step.sh "test image Debian 13 (trixie)" tools/build-image.sh trixie
 
 # --- the checks, cheapest first ------------------------------------------------------------
 
@@ -73,12 +72,12 @@ test: system-deps venv
 # --- the lab -------------------------------------------------------------------------------
 
 lab: system-deps venv images
-	ansible-playbook tools/lab-up.yml
-	ansible-playbook -i inventories/lab playbooks/site.yml
+	@tools/step.sh "start the lab (tools/lab-up.yml)" ansible-playbook tools/lab-up.yml
+	@tools/step.sh "converge it (playbooks/site.yml)" ansible-playbook -i inventories/lab playbooks/site.yml
 	@tools/lab-next-steps.sh
 
 lab-down: venv
-	ansible-playbook tools/lab-down.yml
+	@tools/step.sh "remove the lab (tools/lab-down.yml)" ansible-playbook tools/lab-down.yml
 
 bench: system-deps venv images
 	tools/bench.sh

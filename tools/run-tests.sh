@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # Every check of the project, cheapest first; goes on after a failure so one run shows them all,
-# prints a summary, and exits non-zero if anything failed.  Usage: run-tests.sh [SCENARIO...]
+# prints a summary, and exits non-zero if anything failed. Each stage's output is in
+# .cache/logs/STAGE.log (and streams too with CI set or OTH_VERBOSE=1).  Usage: run-tests.sh [SCENARIO...]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 declare -a names=() results=() seconds=()
 failed=0
 
-stage() {
+stage() {  # one line per stage (tools/step.sh: the output in .cache/logs, streamed under CI)
   local name=$1; shift
   local start=$SECONDS
-  echo
-  echo "=== $name: $*"
-  if "$@"; then results+=(passed); else results+=(FAILED); failed=$((failed + 1)); fi
+  if tools/step.sh "$name" "$@"; then results+=(passed); else results+=(FAILED); failed=$((failed + 1)); fi
   names+=("$name")
   seconds+=($((SECONDS - start)))
 }

@@ -10,6 +10,8 @@ name: hosts_conflicts
 short_description: Lines of an /etc/hosts outside the managed block that contradict it
 version_added: 0.1.0
 description:
+- Internal to the P(oth.stack.hosts#role) role, not a general tool; its
+  options may change in any release. Use the role.
 - Reads an /etc/hosts text and returns a message for every line outside the block (found by O(marker))
   that maps one of the block's names to another address. The resolver would return both addresses, so
   the C(oth.stack.hosts) role refuses to go on while such a line exists.

@@ -10,6 +10,8 @@ name: staff_accounts_as_wanted
 short_description: The staff accounts and key files that need no change
 version_added: 0.1.0
 description:
+- Internal to the P(oth.stack.ssh_access#role) role, not a general tool; its
+  options may change in any release. Use the role.
 - Reads what M(oth.stack.host_state) returned about each listed staff account (shell, groups,
   whether its home exists, password lock, expiry, C(authorized_keys)) and returns the names whose
   account, resp. key file, is already as the role's
