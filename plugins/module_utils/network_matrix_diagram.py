@@ -89,7 +89,7 @@ class _Diagram:
 
     def _address_text(self, value, variable):
         """An address in canonical form; a name (db1, a managed database's) as written."""
-        if not _ADDRESS_LIKE_RE.fullmatch(value) or (self.resolve and self.inventory.is_host(value)):
+        if not _ADDRESS_LIKE_RE.fullmatch(value):
             return value
         try:
             return network_text(parse_network(value, variable))
