@@ -152,7 +152,8 @@ def main():
             "checksums": {"type": "list", "elements": "str", "default": []},
             "accounts": {"type": "list", "elements": "str", "default": []},
             "group": {"type": "str"},
-            "passwd": {"type": "bool", "default": False},
+            # Whether to read the passwd entries (names, homes, shells; never a hash): no secret.
+            "passwd": {"type": "bool", "default": False, "no_log": False},
             "login": {"type": "bool", "default": False},
             "ssh_algorithms": {"type": "bool", "default": False},
         },
