@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filters over the network matrix; the logic lives in module_utils/network_matrix.py.
 
-Their documentation is in firewall_rules.yml, network_matrix_table.yml and network_matrix_diagram.yml
-next to this file.
+Their documentation is in firewall_rules.yml, network_matrix_table.yml, network_matrix_diagram.yml
+and node_variables.yml next to this file.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,6 +24,17 @@ def firewall_rules(matrix, host, hostvars, groups, variables=None):
         return host_rules(matrix, host, hostvars, groups, variables or {})
     except MatrixError as exc:
         raise AnsibleFilterError("oth.stack.firewall_rules: %s" % exc)
+
+
+def node_variables(hostvars, hosts):
+    """The variables every node reads of the others, read once (module_utils/network_matrix.py)."""
+    from ansible_collections.oth.stack.plugins.module_utils.network_matrix import MatrixError
+    from ansible_collections.oth.stack.plugins.module_utils.network_matrix import node_variables as read
+
+    try:
+        return read(hostvars, list(hosts))
+    except MatrixError as exc:
+        raise AnsibleFilterError("oth.stack.node_variables: %s" % exc)
 
 
 def network_matrix_table(matrix, variables=None, hostvars=None, groups=None, active_only=False):
@@ -55,4 +66,5 @@ class FilterModule:
             "firewall_rules": firewall_rules,
             "network_matrix_table": network_matrix_table,
             "network_matrix_diagram": network_matrix_diagram,
+            "node_variables": node_variables,
         }

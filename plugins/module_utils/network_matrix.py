@@ -373,6 +373,40 @@ def default_ipv4_address(hvars):
     return None
 
 
+# What every node reads of every other node's variables: the addresses and names the matrix,
+# /etc/hosts and the input layer use (plus the gathered default IPv4 address, below).
+NODE_VARIABLES = tuple(inputs.HOST_SPEC) + ("ansible_host",)
+
+
+def node_variables(hostvars, hosts):
+    """Those variables of each of ``hosts``, as a plain dict of the same shape as hostvars.
+
+    Each read of ``hostvars[host]`` costs Ansible a full variable merge for that host, so a check
+    or filter that every node runs over every node grows with the square of the site. The site
+    playbook reads them once (playbooks/facts.yml) and every role takes this copy instead.
+    A template that fails raises MatrixError naming the host and the variable; an unset one is left
+    out, as it is unset in hostvars.
+    """
+    nodes = {}
+    for host in hosts:
+        hvars = hostvars[host]
+        node = {}
+        for name in NODE_VARIABLES:
+            if name not in hvars:
+                continue
+            try:
+                value = hvars.get(name)
+            except Exception as error:  # noqa: BLE001 - any templating error: name it, do not guess
+                raise MatrixError("hostvars[%r].%s cannot be evaluated: %s" % (host, name, error))
+            if value is not None and not type(value).__name__.endswith("Undefined"):
+                node[name] = value
+        address = default_ipv4_address(hvars)
+        if address:
+            node["ansible_facts"] = {"default_ipv4": {"address": address}}
+        nodes[host] = node
+    return nodes
+
+
 class Endpoint:
     """One resolved item of a flow side."""
 
