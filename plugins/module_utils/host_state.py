@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What the roles read of a host before they decide what to write, as structured data.
 
-The one place that knows how each item is read (module oth.stack.host_state calls these). Every
+The one place that knows how each item is read (modules oth.stack.host_state and
+oth.stack.package_service_facts call read_state with the options of READ_OPTIONS). Every
 function returns plain data; what is not there reads as empty or ``exists: false``, never as an
 error, because a first run meets a host where nothing exists yet.
 """
@@ -20,6 +21,19 @@ import os
 import pwd
 
 SSH_QUERIES = ("kex", "cipher", "mac", "key-sig")
+
+# The read options of oth.stack.host_state (and of package_service_facts' host_state option).
+READ_OPTIONS = {
+    "files": {"type": "list", "elements": "str", "default": []},
+    "contents": {"type": "list", "elements": "str", "default": []},
+    "checksums": {"type": "list", "elements": "str", "default": []},
+    "accounts": {"type": "list", "elements": "str", "default": []},
+    "group": {"type": "str"},
+    # Whether to read the passwd entries (names, homes, shells; never a hash): no secret.
+    "passwd": {"type": "bool", "default": False, "no_log": False},
+    "login": {"type": "bool", "default": False},
+    "ssh_algorithms": {"type": "bool", "default": False},
+}
 
 
 def file_state(path, content=False, checksum=False):
@@ -68,8 +82,8 @@ def group_state(name):
     try:
         entry = grp.getgrnam(name)
     except KeyError:
-        return {"exists": False, "members": []}
-    return {"exists": True, "members": list(entry.gr_mem)}
+        return {"name": name, "exists": False, "members": []}
+    return {"name": name, "exists": True, "members": list(entry.gr_mem)}
 
 
 def passwd_state():
@@ -117,3 +131,39 @@ def _home_of(user):
         return pwd.getpwnam(user).pw_dir
     except KeyError:
         return ""
+
+
+def _shadow_line(module, name):
+    getent = module.get_bin_path("getent")
+    if not getent:
+        return ""
+    rc, out, _err = module.run_command([getent, "shadow", name])
+    return out.strip() if rc == 0 else ""
+
+
+def _ssh_algorithms(module):
+    ssh = module.get_bin_path("ssh")
+    lists = {}
+    for query in SSH_QUERIES:
+        out = module.run_command([ssh, "-Q", query])[1] if ssh else ""
+        lists[query] = out.split()
+    return lists
+
+
+def read_state(module, params):
+    """What ``params`` (the READ_OPTIONS) ask for, read on this host; keys not asked for are absent."""
+    state = {}
+    if params["files"]:
+        state["files"] = {path: file_state(path, path in params["contents"], path in params["checksums"])
+                          for path in params["files"]}
+    if params["accounts"]:
+        state["accounts"] = {name: account_state(name, _shadow_line(module, name)) for name in params["accounts"]}
+    if params["group"]:
+        state["group"] = group_state(params["group"])
+    if params["passwd"]:
+        state["passwd"] = passwd_state()
+    if params["login"]:
+        state["login"] = login_state(os.environ)
+    if params["ssh_algorithms"]:
+        state["ssh_algorithms"] = _ssh_algorithms(module)
+    return state

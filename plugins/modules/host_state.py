@@ -103,7 +103,7 @@ state:
       type: dict
       returned: when O(accounts) is given
     group:
-      description: C(exists) and C(members).
+      description: C(name) (as asked), C(exists) and C(members).
       type: dict
       returned: when O(group) is given
     passwd:
@@ -120,62 +120,14 @@ state:
       returned: when O(ssh_algorithms) is true
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.oth.stack.plugins.module_utils import host_state
 
 
-def _shadow_line(module, name):
-    getent = module.get_bin_path("getent")
-    if not getent:
-        return ""
-    rc, out, _err = module.run_command([getent, "shadow", name])
-    return out.strip() if rc == 0 else ""
-
-
-def _ssh_algorithms(module):
-    ssh = module.get_bin_path("ssh")
-    lists = {}
-    for query in host_state.SSH_QUERIES:
-        out = module.run_command([ssh, "-Q", query])[1] if ssh else ""
-        lists[query] = out.split()
-    return lists
-
-
 def main():
-    module = AnsibleModule(
-        argument_spec={
-            "files": {"type": "list", "elements": "str", "default": []},
-            "contents": {"type": "list", "elements": "str", "default": []},
-            "checksums": {"type": "list", "elements": "str", "default": []},
-            "accounts": {"type": "list", "elements": "str", "default": []},
-            "group": {"type": "str"},
-            # Whether to read the passwd entries (names, homes, shells; never a hash): no secret.
-            "passwd": {"type": "bool", "default": False, "no_log": False},
-            "login": {"type": "bool", "default": False},
-            "ssh_algorithms": {"type": "bool", "default": False},
-        },
-        supports_check_mode=True,
-    )
-    params = module.params
-    state = {}
-    if params["files"]:
-        state["files"] = {path: host_state.file_state(path, path in params["contents"], path in params["checksums"])
-                          for path in params["files"]}
-    if params["accounts"]:
-        state["accounts"] = {name: host_state.account_state(name, _shadow_line(module, name))
-                             for name in params["accounts"]}
-    if params["group"]:
-        state["group"] = host_state.group_state(params["group"])
-    if params["passwd"]:
-        state["passwd"] = host_state.passwd_state()
-    if params["login"]:
-        state["login"] = host_state.login_state(os.environ)
-    if params["ssh_algorithms"]:
-        state["ssh_algorithms"] = _ssh_algorithms(module)
-    module.exit_json(changed=False, state=state)
+    module = AnsibleModule(argument_spec=dict(host_state.READ_OPTIONS), supports_check_mode=True)
+    module.exit_json(changed=False, state=host_state.read_state(module, module.params))
 
 
 if __name__ == "__main__":

@@ -58,6 +58,51 @@ options:
     elements: str
     default: []
     version_added: 0.2.0
+  host_state:
+    description:
+      - Also read, in the same call, what M(oth.stack.host_state) reads with these options, and
+        return it as RV(host_state). It exists for speed. C(playbooks/facts.yml) reads there what
+        the roles compare before they write, and each role reads it again itself when this read
+        does not hold what it needs.
+      - Not set, the default, reads nothing of it.
+    type: dict
+    suboptions:
+      files:
+        description: Paths whose owner, group and mode to read.
+        type: list
+        elements: str
+        default: []
+      contents:
+        description: Paths of O(host_state.files) whose content to return too, base64-encoded.
+        type: list
+        elements: str
+        default: []
+      checksums:
+        description: Paths of O(host_state.files) whose SHA-256 to return too.
+        type: list
+        elements: str
+        default: []
+      accounts:
+        description: Accounts to read.
+        type: list
+        elements: str
+        default: []
+      group:
+        description: A group whose existence and members to read.
+        type: str
+      passwd:
+        description: Whether to list every account (name, uid, gid, home, shell).
+        type: bool
+        default: false
+      login:
+        description: Whether to read the account the module runs as, C(SSH_CONNECTION) and its own authorized_keys.
+        type: bool
+        default: false
+      ssh_algorithms:
+        description: Whether to list the algorithms this host's OpenSSH supports.
+        type: bool
+        default: false
+    version_added: 0.2.0
 notes:
   - Only installed packages are listed; dpkg's removed-but-configured ones are not.
 seealso:
@@ -104,6 +149,11 @@ ansible_facts:
       returned: when O(gather_subset) is not empty
       type: raw
       sample: {"ansible_os_family": "Debian", "ansible_default_ipv4": {"address": "10.0.0.5"}}
+host_state:
+  description: What O(host_state) asked for, as M(oth.stack.host_state) returns it in RV(oth.stack.host_state#module:state).
+  returned: when O(host_state) is set
+  type: dict
+  sample: {"login": {"user": "deploy", "ssh_connection": "10.0.0.1 50000 10.0.0.21 22", "authorized_keys": "ssh-ed25519 AAAA..."}}
 """
 
 import os
@@ -113,6 +163,7 @@ from ansible.module_utils.facts import ansible_collector, default_collectors
 from ansible.module_utils.facts.collector import CollectorNotFoundError, CycleFoundInFactDeps, UnresolvedFactDep
 from ansible.module_utils.facts.namespace import PrefixFactNamespace
 
+from ansible_collections.oth.stack.plugins.module_utils import host_state
 from ansible_collections.oth.stack.plugins.module_utils.package_service_state import (
     DPKG_QUERY_FORMAT,
     RPM_QUERY_FORMAT,
@@ -169,14 +220,18 @@ def read_standard_facts(module, gather_subset):
 def main():
     module = AnsibleModule(
         argument_spec={"gather_subset": {"type": "list", "elements": "str", "default": []},
-                       "only": {"type": "list", "elements": "str", "default": []}},
+                       "only": {"type": "list", "elements": "str", "default": []},
+                       "host_state": {"type": "dict", "options": dict(host_state.READ_OPTIONS)}},
         supports_check_mode=True,
     )
     facts = read_standard_facts(module, module.params["gather_subset"])
     facts.update(packages=read_packages(module), services=read_services(module))
     if module.params["only"]:
         facts.update(only(facts["packages"], facts["services"], module.params["only"]))
-    module.exit_json(changed=False, ansible_facts=facts)
+    extra = {}
+    if module.params["host_state"] is not None:
+        extra["host_state"] = host_state.read_state(module, module.params["host_state"])
+    module.exit_json(changed=False, ansible_facts=facts, **extra)
 
 
 if __name__ == "__main__":

@@ -86,3 +86,47 @@ def test_site_gathers_every_package_and_service_the_roles_look_at():
     for path in root.glob("roles/*/tasks/*.yml"):
         looked_at.update(re.findall(r"ansible_facts\['services'\]\['([a-z0-9-]+)\.service'\]", path.read_text()))
     assert looked_at - watched == set()
+
+
+def test_host_state_reads_what_oth_stack_host_state_reads(capsys, monkeypatch, tmp_path):
+    from ansible_collections.oth.stack.plugins.modules import host_state as host_state_module
+
+    monkeypatch.setenv("SSH_CONNECTION", "10.89.0.1 50000 10.89.0.2 22")
+    path = tmp_path / "hosts"
+    path.write_text("127.0.0.1 localhost\n")
+    options = {"login": True, "ssh_algorithms": True, "passwd": True, "group": "root",
+               "files": [str(path), str(tmp_path / "missing")], "contents": [str(path)]}
+    code, out = _run({"only": ["ssh"], "host_state": options}, capsys)
+    assert code == 0
+    with patch_module_args(options):
+        with pytest.raises(SystemExit):
+            host_state_module.main()
+    alone = json.loads(capsys.readouterr().out)["state"]
+    assert out["host_state"] == alone
+    assert out["host_state"]["group"]["name"] == "root"
+    assert out["host_state"]["login"]["ssh_connection"].startswith("10.89.0.1 ")
+    _code, without = _run({"only": ["ssh"]}, capsys)
+    assert "host_state" not in without
+
+
+def test_the_facts_play_reads_what_the_roles_would_read_themselves():
+    # The roles use the facts play's read only when it holds what they read (their vars/main.yml);
+    # this keeps the two in step, so that a site run never falls back to a read per role.
+    import pathlib
+
+    import yaml
+
+    root = pathlib.Path(__file__).resolve().parents[4]
+    gather = yaml.safe_load((root / "playbooks/facts.yml").read_text())[0]["tasks"][0]
+    early = gather["oth.stack.package_service_facts"]["host_state"]
+    read_host = yaml.safe_load((root / "roles/ssh_access/tasks/read_host.yml").read_text())[0]
+    own = read_host["oth.stack.host_state"]
+    assert read_host["become"] is False and gather.get("become", False) is False
+    for option in ("login", "ssh_algorithms", "passwd"):
+        assert early[option] == own[option]
+    ssh_vars = yaml.safe_load((root / "roles/ssh_access/vars/main.yml").read_text())
+    hosts_vars = yaml.safe_load((root / "roles/hosts/vars/main.yml").read_text())
+    defaults = yaml.safe_load((root / "roles/ssh_access/defaults/main.yml").read_text())
+    assert "default('%s')" % defaults["ssh_access_staff_group"] in early["group"]
+    for path in (ssh_vars["__ssh_access_sshd_config_file"], hosts_vars["__hosts_path"]):
+        assert path in early["files"] and path in early["contents"]
