@@ -11,6 +11,8 @@
 #   BENCH_FIREWALL=yes         the firewall table (no: skip it)
 #   BENCH_NAIVE=yes            the naive playbook's runs (no: site.yml only, e.g. for the 20-server ratio)
 #   BENCH_PODMAN=yes           the re-runs through the podman connection (no: over SSH only)
+#   BENCH_RERUNS=3             no-change re-runs of each kind; the ratios take their median (the
+#                              naive playbook's on the larger lab run once: 7 to 18 minutes each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.cache/bench
@@ -18,6 +20,7 @@ mkdir -p "$out"
 # Ratios only between runs of this bench run.
 rm -f "$out"/*.seconds
 sizes=${BENCH_APP_SERVERS:-2 20}
+reruns=${BENCH_RERUNS:-3}
 # Every node of the larger lab at once, for both playbooks.
 export ANSIBLE_FORKS=${ANSIBLE_FORKS:-25}
 # The podman connection: the containers by name, as root.
@@ -38,6 +41,17 @@ run() {  # run NAME PLAYBOOK [ansible-playbook options]: time one run, keep its 
   python3 tools/bench_report.py "$name" "$out/$name.json" "$start" "$EPOCHREALTIME" "$out/$name.cpu"
 }
 
+rerun() {  # rerun NAME PLAYBOOK [options]: the no-change re-run, N times; NAME.seconds holds the median
+  local name=$1 times=$reruns i
+  [ "$name" = "${name#naive-nochange-}" ] || [ "$size" = 2 ] || times=1
+  for i in $(seq "$times"); do
+    run "$name-$i" "${@:2}"
+  done
+  python3 -c "import statistics, sys; print(f'{statistics.median(float(open(p).read()) for p in sys.argv[1:]):.1f}')" \
+    "$out/$name"-*.seconds >"$out/$name.seconds"
+  [ "$times" = 1 ] || printf '%-30s %7.1f  (median of %s)\n' "$name" "$(cat "$out/$name.seconds")" "$times"
+}
+
 fresh_lab() {  # fresh_lab SIZE
   ansible-playbook tools/lab-down.yml >/dev/null
   OTH_LAB_APP_SERVERS=$1 ansible-playbook tools/lab-up.yml >/dev/null
@@ -51,20 +65,20 @@ echo "run                            seconds  controller CPU  tasks  module call
 for size in $sizes; do
   fresh_lab "$size"
   run "site-first-ssh-$size" playbooks/site.yml
-  run "site-nochange-ssh-$size" playbooks/site.yml
+  rerun "site-nochange-ssh-$size" playbooks/site.yml
   # Through podman the run connects from no address, so the controller's SSH rule goes: one run
   # to align the firewall, then the no-change run.
   if [ "${BENCH_PODMAN:-yes}" = yes ]; then
     run "site-align-podman-$size" playbooks/site.yml "${podman_vars[@]}"
-    run "site-nochange-podman-$size" playbooks/site.yml "${podman_vars[@]}"
+    rerun "site-nochange-podman-$size" playbooks/site.yml "${podman_vars[@]}"
   fi
   if [ "${BENCH_NAIVE:-yes}" = yes ]; then
     fresh_lab "$size"
     run "naive-first-ssh-$size" tools/bench-naive.yml
-    run "naive-nochange-ssh-$size" tools/bench-naive.yml
+    rerun "naive-nochange-ssh-$size" tools/bench-naive.yml
     if [ "${BENCH_PODMAN:-yes}" = yes ]; then
       run "naive-align-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
-      run "naive-nochange-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
+      rerun "naive-nochange-podman-$size" tools/bench-naive.yml "${podman_vars[@]}" "${naive_podman[@]}"
     fi
   fi
   if [ "$size" = 2 ] && [ "${BENCH_PODMAN_FIRST:-yes}" = yes ]; then

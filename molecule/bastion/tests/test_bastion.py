@@ -71,6 +71,43 @@ def staff_key():
         return handle.read().strip()
 
 
+# ---- a re-run -----------------------------------------------------------------------------
+# Each round trip of a no-change run costs every node of a site a module call and the controller
+# a worker: what the facts call of playbooks/facts.yml already read is not asked again.
+NO_CHANGE_CALLS = {"bst-lb1": 4, "bst-app1": 3, "bst-storage1": 3}
+
+
+def module_calls(task_result):
+    """Round trips in one host's result of a task (a loop holds one per item)."""
+    if task_result.get("skipped"):
+        return 0
+    items = task_result.get("results") or [task_result]
+    return sum(1 for item in items if not item.get("skipped") and ("invocation" in item or "censored" in item))
+
+
+def test_a_no_change_run_asks_each_host_only_what_the_facts_call_did_not_read():
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(EPHEMERAL, "ansible.cfg"),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(PROJECT, ".cache", "collections"),
+               ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+    result = subprocess.run(
+        ["ansible-playbook", "-i", os.path.join(EPHEMERAL, "inventory"), os.path.join(SCENARIO, "converge.yml")],
+        capture_output=True, text=True, timeout=600, check=False, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    calls = {host: 0 for host in NO_CHANGE_CALLS}
+    asked = {host: [] for host in NO_CHANGE_CALLS}
+    for play in report["plays"]:
+        for task in play["tasks"]:
+            for host, task_result in task["hosts"].items():
+                assert not task_result.get("changed"), (task["task"]["name"], host)
+                calls[host] += module_calls(task_result)
+                asked[host] += [task["task"]["name"]] * module_calls(task_result)
+                # The facts call showed ufw enabled: the bastion's firewall is not asked again.
+                if task["task"]["name"].endswith(" : Ask the firewall whether it is active"):
+                    assert task_result.get("skipped"), task_result
+    assert calls == NO_CHANGE_CALLS, asked
+
+
 # ---- allowed paths ------------------------------------------------------------------------
 
 def test_staff_reaches_the_load_balancer_from_an_admin_source():
