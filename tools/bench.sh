@@ -10,6 +10,7 @@
 #   BENCH_PODMAN_FIRST=yes     also converge the 4-node lab fresh through podman (no: skip it)
 #   BENCH_FIREWALL=yes         the firewall table (no: skip it)
 #   BENCH_NAIVE=yes            the naive playbook's runs (no: site.yml only, e.g. for the 20-server ratio)
+#   BENCH_NAIVE_SIZES="2 20"   the lab sizes the naive playbook runs on (default: every size)
 #   BENCH_PODMAN=yes           the re-runs through the podman connection (no: over SSH only)
 #   BENCH_RERUNS=3             no-change re-runs of each kind; the ratios take their median (the
 #                              naive playbook's on the larger lab run once: 7 to 18 minutes each)
@@ -72,7 +73,7 @@ for size in $sizes; do
     run "site-align-podman-$size" playbooks/site.yml "${podman_vars[@]}"
     rerun "site-nochange-podman-$size" playbooks/site.yml "${podman_vars[@]}"
   fi
-  if [ "${BENCH_NAIVE:-yes}" = yes ]; then
+  if [ "${BENCH_NAIVE:-yes}" = yes ] && [[ " ${BENCH_NAIVE_SIZES:-$sizes} " == *" $size "* ]]; then
     fresh_lab "$size"
     run "naive-first-ssh-$size" tools/bench-naive.yml
     rerun "naive-nochange-ssh-$size" tools/bench-naive.yml

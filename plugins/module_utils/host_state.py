@@ -29,6 +29,8 @@ READ_OPTIONS = {
     "checksums": {"type": "list", "elements": "str", "default": []},
     "accounts": {"type": "list", "elements": "str", "default": []},
     "group": {"type": "str"},
+    # Whether to read, as ``accounts`` does, every member of ``group`` too.
+    "group_accounts": {"type": "bool", "default": False},
     # Whether to read the passwd entries (names, homes, shells; never a hash): no secret.
     "passwd": {"type": "bool", "default": False, "no_log": False},
     "login": {"type": "bool", "default": False},
@@ -120,10 +122,42 @@ def account_state(name, shadow_line):
 
 def login_state(environ):
     """The account and connection this run logs in with, and its own authorized_keys."""
-    user = _user_name(os.getuid())
+    environ, uid = login_environ(environ)
+    user = _user_name(uid)
     home = environ.get("HOME") or _home_of(user)
     return {"user": user, "ssh_connection": environ.get("SSH_CONNECTION", ""),
             "authorized_keys": _authorized_keys(home)}
+
+
+def login_environ(environ, proc="/proc"):
+    """The environment and real uid of the login this run came in by.
+
+    This process's own, unless it runs as root without SSH_CONNECTION: become (sudo, su) resets
+    the environment, but the become process itself and the login's shell keep the login's, and
+    root may read them in /proc. The nearest ancestor that holds SSH_CONNECTION is the login; sudo
+    names the account in SUDO_UID. A run that does not come over SSH (the podman connection)
+    finds none, and keeps its own.
+    """
+    if environ.get("SSH_CONNECTION") or os.geteuid() != 0:
+        return environ, os.getuid()
+    sudo_uid = environ.get("SUDO_UID", "")
+    pid = os.getppid()
+    for _depth in range(16):  # sudo's use_pty adds two processes; a login is a few levels up
+        if pid <= 1:
+            break
+        try:
+            with open("%s/%d/environ" % (proc, pid), "rb") as handle:
+                ancestor = dict(item.split("=", 1) for item in
+                                handle.read().decode("utf-8", "replace").split("\0") if "=" in item)
+            with open("%s/%d/status" % (proc, pid), encoding="utf-8") as handle:
+                status = dict(line.split(":", 1) for line in handle.read().splitlines() if ":" in line)
+            parent, real_uid = int(status["PPid"].split()[0]), int(status["Uid"].split()[0])
+        except (OSError, KeyError, ValueError, IndexError):
+            break
+        if ancestor.get("SSH_CONNECTION"):
+            return ancestor, int(sudo_uid) if sudo_uid.isdigit() else real_uid
+        pid = parent
+    return environ, os.getuid()
 
 
 def _home_of(user):
@@ -156,10 +190,14 @@ def read_state(module, params):
     if params["files"]:
         state["files"] = {path: file_state(path, path in params["contents"], path in params["checksums"])
                           for path in params["files"]}
-    if params["accounts"]:
-        state["accounts"] = {name: account_state(name, _shadow_line(module, name)) for name in params["accounts"]}
-    if params["group"]:
-        state["group"] = group_state(params["group"])
+    group = group_state(params["group"]) if params["group"] else None
+    accounts = list(params["accounts"])
+    if params["group_accounts"] and group:
+        accounts += [name for name in group["members"] if name not in accounts]
+    if params["accounts"] or params["group_accounts"]:
+        state["accounts"] = {name: account_state(name, _shadow_line(module, name)) for name in accounts}
+    if group:
+        state["group"] = group
     if params["passwd"]:
         state["passwd"] = passwd_state()
     if params["login"]:

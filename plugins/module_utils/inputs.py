@@ -887,9 +887,12 @@ def _given(values, *names_):
 
 
 def _check_haproxy_parts(values, servers, checker):
-    if not (_given(values, "haproxy_server_name")
-            and _given(values, "haproxy_tls_private_key", "haproxy_tls_private_key_path")
-            and _given(values, "haproxy_tls_certificate", "haproxy_tls_certificate_path")):
+    # Without haproxy_server_name among the values (the servers alone, after a tier's check of
+    # every other input), only the servers are checked.
+    parts_given = (_given(values, "haproxy_server_name")
+                   and _given(values, "haproxy_tls_private_key", "haproxy_tls_private_key_path")
+                   and _given(values, "haproxy_tls_certificate", "haproxy_tls_certificate_path"))
+    if "haproxy_server_name" in values and not parts_given:
         checker.problems.append(
             "haproxy_server_name (default oth_fqdn), haproxy_tls_private_key (default "
             "oth_tls_private_key) and haproxy_tls_certificate (default oth_tls_certificate), or their "

@@ -55,14 +55,22 @@ options:
   group:
     description: A group whose existence and members to read.
     type: str
+  group_accounts:
+    description: Whether to read every member of O(group) as O(accounts) does, too.
+    type: bool
+    default: false
+    version_added: 0.3.0
   passwd:
     description: Whether to list every account (name, uid, gid, home, shell).
     type: bool
     default: false
   login:
     description:
-      - Whether to read the account this module runs as, C(SSH_CONNECTION) and its own
-        authorized_keys. Run it without become for the login's view (sudo drops C(SSH_CONNECTION)).
+      - Whether to read the account this run logs in with, C(SSH_CONNECTION) and that account's
+        authorized_keys.
+      - Under become, which drops C(SSH_CONNECTION), they are read from the nearest process above
+        the module that still holds it (the become process or the login's shell), and the account
+        from C(SUDO_UID) or that process's owner.
     type: bool
     default: false
   ssh_algorithms:
@@ -101,7 +109,7 @@ state:
         Name to C(exists), C(shell), C(home), C(home_exists), C(groups), C(password_locked),
         C(expires) (the shadow field, empty for never), C(shadow_found), C(authorized_keys) (text).
       type: dict
-      returned: when O(accounts) is given
+      returned: when O(accounts) or O(group_accounts) is given
     group:
       description: C(name) (as asked), C(exists) and C(members).
       type: dict

@@ -90,12 +90,19 @@ options:
       group:
         description: A group whose existence and members to read.
         type: str
+      group_accounts:
+        description: Whether to read every member of O(host_state.group) as O(host_state.accounts) does, too.
+        type: bool
+        default: false
+        version_added: 0.3.0
       passwd:
         description: Whether to list every account (name, uid, gid, home, shell).
         type: bool
         default: false
       login:
-        description: Whether to read the account the module runs as, C(SSH_CONNECTION) and its own authorized_keys.
+        description:
+          - Whether to read the account this run logs in with, C(SSH_CONNECTION) and that account's authorized_keys.
+          - Under become, from the nearest process above the module that still holds C(SSH_CONNECTION).
         type: bool
         default: false
       ssh_algorithms:

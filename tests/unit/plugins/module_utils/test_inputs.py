@@ -307,6 +307,14 @@ def test_backend_servers_must_exist_and_have_addresses():
     assert any(p.startswith("The backend application needs servers") for p in inputs.problems(values, servers=[]))
 
 
+
+def test_after_a_tiers_check_the_servers_alone_are_checked():
+    # oth.stack.loadbalancer checks every input first; HAProxy's own check then adds its servers.
+    values = {"haproxy_backend_name": "application", "haproxy_backend_group": "application"}
+    assert inputs.problems(values, servers=[{"name": "app1", "address": "10.0.0.5"}]) == []
+    found = inputs.problems(values, servers=[])
+    assert len(found) == 1 and found[0].startswith("The backend application needs servers")
+
 @pytest.mark.parametrize("variable, value", [
     ("haproxy_tls_bundle_mode", 644), ("haproxy_tls_bundle_mode", "rw-------"), ("haproxy_http_redirect_code", 200),
     ("haproxy_ssl_min_version", "TLSv1.0"), ("haproxy_timeouts", {"client": "50 s"}), ("haproxy_hsts_max_age", -1),

@@ -79,3 +79,55 @@ def test_an_unreadable_file_reads_as_different_not_as_an_error(tmp_path, capsys,
     assert code == 0
     assert out["state"]["files"][str(path)]["exists"] is True
     assert out["state"]["files"][str(path)]["content"] == ""
+
+
+def test_group_accounts_reads_every_member_of_the_group_as_accounts_does(capsys, monkeypatch):
+    import grp
+
+    monkeypatch.setattr(grp, "getgrnam", lambda name: grp.struct_group(("oth-staff", "x", 4242, ["root"])))
+    code, out = _run({"group": "oth-staff", "group_accounts": True, "accounts": ["no-such-account"]}, capsys)
+    assert code == 0
+    assert set(out["state"]["accounts"]) == {"no-such-account", "root"}
+    assert out["state"]["accounts"]["root"]["exists"] is True
+    code, out = _run({"group": "oth-staff"}, capsys)
+    assert "accounts" not in out["state"]
+
+
+def _fake_proc(tmp_path, processes):
+    """processes: pid -> (parent pid, real uid, environment)."""
+    for pid, (parent, uid, environ) in processes.items():
+        directory = tmp_path / str(pid)
+        directory.mkdir()
+        (directory / "environ").write_bytes(b"\0".join(f"{k}={v}".encode() for k, v in environ.items()) + b"\0")
+        (directory / "status").write_text(f"Name:\tx\nPPid:\t{parent}\nUid:\t{uid}\t0\t0\t0\n")
+    return str(tmp_path)
+
+
+def test_under_become_the_login_is_read_from_the_process_that_still_holds_ssh_connection(tmp_path, monkeypatch):
+    # python (ours) -> sh -c (sudo's reset environment) -> sudo -> the login's shell -> sshd
+    login = {"SSH_CONNECTION": "10.89.0.1 50000 10.89.0.2 22", "HOME": "/home/deploy", "USER": "deploy"}
+    proc = _fake_proc(tmp_path, {
+        30: (20, 0, {"PATH": "/usr/bin", "SUDO_UID": "1000"}),
+        20: (10, 1000, login),
+        10: (5, 1000, login),
+        5: (1, 0, {}),
+    })
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(os, "getppid", lambda: 30)
+    environ, uid = module.host_state.login_environ({"PATH": "/usr/bin", "SUDO_UID": "1000"}, proc=proc)
+    assert environ["SSH_CONNECTION"].startswith("10.89.0.1 ") and environ["HOME"] == "/home/deploy"
+    assert uid == 1000
+    # su sets no SUDO_UID: the owner of the process that holds the login's environment.
+    environ, uid = module.host_state.login_environ({"PATH": "/usr/bin"}, proc=proc)
+    assert uid == 1000
+
+
+def test_a_run_that_does_not_come_over_ssh_keeps_its_own_login(tmp_path, monkeypatch):
+    proc = _fake_proc(tmp_path, {30: (20, 0, {"PATH": "/usr/bin"}), 20: (0, 0, {"HOME": "/root"})})
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(os, "getppid", lambda: 30)
+    own = {"PATH": "/usr/bin", "SUDO_UID": "0"}
+    assert module.host_state.login_environ(own, proc=proc) == (own, os.getuid())
+    # Nor does a login that holds SSH_CONNECTION itself look further, or one that is not root.
+    direct = {"SSH_CONNECTION": "10.89.0.1 50000 10.89.0.2 22"}
+    assert module.host_state.login_environ(direct, proc=proc) == (direct, os.getuid())

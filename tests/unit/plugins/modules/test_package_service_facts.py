@@ -117,7 +117,8 @@ def test_the_facts_play_reads_what_the_roles_would_read_themselves():
     import yaml
 
     root = pathlib.Path(__file__).resolve().parents[4]
-    gather = yaml.safe_load((root / "playbooks/facts.yml").read_text())[0]["tasks"][0]
+    play = yaml.safe_load((root / "playbooks/facts.yml").read_text())[0]
+    gather = play["tasks"][0]
     early = gather["oth.stack.package_service_facts"]["host_state"]
     read_host = yaml.safe_load((root / "roles/ssh_access/tasks/read_host.yml").read_text())[0]
     own = read_host["oth.stack.host_state"]
@@ -127,6 +128,11 @@ def test_the_facts_play_reads_what_the_roles_would_read_themselves():
     ssh_vars = yaml.safe_load((root / "roles/ssh_access/vars/main.yml").read_text())
     hosts_vars = yaml.safe_load((root / "roles/hosts/vars/main.yml").read_text())
     defaults = yaml.safe_load((root / "roles/ssh_access/defaults/main.yml").read_text())
-    assert "default('%s')" % defaults["ssh_access_staff_group"] in early["group"]
+    assert early["group"] == "{{ __facts_staff_group }}"
+    assert "default('%s')" % defaults["ssh_access_staff_group"] in play["vars"]["__facts_staff_group"]
+    # As root, the staff group's accounts and the sudoers file, which ssh_access reads as root.
+    assert play["become"] is True and early["group_accounts"] is True
+    sudoers = ssh_vars["__ssh_access_sudoers_file"].replace("ssh_access_staff_group", "__facts_staff_group")
+    assert sudoers in early["files"] and sudoers in early["contents"]
     for path in (ssh_vars["__ssh_access_sshd_config_file"], hosts_vars["__hosts_path"]):
         assert path in early["files"] and path in early["contents"]
