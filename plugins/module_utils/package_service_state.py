@@ -55,6 +55,15 @@ def parse_services(unit_files_text, units_text):
     return services
 
 
+def unit_patterns(names):
+    """The unit names systemctl is asked about for ``only(names)``: each name as given when it ends
+    in .service, and with .service appended. No names: none, and systemctl lists every unit.
+
+    Only a filter ahead of only(): a name that is a glob matches more units, which only() drops.
+    """
+    return sorted({name for name in names if name.endswith(".service")} | {name + ".service" for name in names})
+
+
 def only(packages, services, names):
     """The packages and services named in ``names``; a service also by its name without .service."""
     wanted = set(names)

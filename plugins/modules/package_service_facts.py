@@ -177,6 +177,7 @@ from ansible_collections.oth.stack.plugins.module_utils.package_service_state im
     only,
     parse_packages,
     parse_services,
+    unit_patterns,
 )
 
 
@@ -192,12 +193,14 @@ def read_packages(module):
     return {}
 
 
-def read_services(module):
+def read_services(module, names):
     systemctl = module.get_bin_path("systemctl")
     # systemd is the init only when this exists (sd_booted); elsewhere systemctl cannot answer.
     if not systemctl or not os.path.isdir("/run/systemd/system"):
         return {}
-    common = ["--type=service", "--no-pager", "--no-legend", "--plain"]
+    # With names, systemd lists only the units they can match: listing every unit file makes it
+    # scan all of them, about 0.4 s of its CPU on a Debian host for each call.
+    common = ["--type=service", "--no-pager", "--no-legend", "--plain", "--"] + unit_patterns(names)
     _rc, unit_files, _err = module.run_command([systemctl, "list-unit-files"] + common, check_rc=True)
     _rc, units, _err = module.run_command([systemctl, "list-units", "--all"] + common, check_rc=True)
     return parse_services(unit_files, units)
@@ -232,7 +235,7 @@ def main():
         supports_check_mode=True,
     )
     facts = read_standard_facts(module, module.params["gather_subset"])
-    facts.update(packages=read_packages(module), services=read_services(module))
+    facts.update(packages=read_packages(module), services=read_services(module, module.params["only"]))
     if module.params["only"]:
         facts.update(only(facts["packages"], facts["services"], module.params["only"]))
     extra = {}
