@@ -25,8 +25,14 @@ def ssh_access_admission(ssh_peers, host_state, users, management_user, manageme
         host, own_address or "", bastion)
 
 
+def ssh_access_algorithms(host_algorithms, wanted):
+    """See ssh_access_policy.supported_algorithms; the role's vars/main.yml shows the call."""
+    return ssh_access_policy.supported_algorithms(dict(host_algorithms), dict(wanted))
+
+
 class FilterModule:
     def filters(self):
         return {
             "ssh_access_admission": ssh_access_admission,
+            "ssh_access_algorithms": ssh_access_algorithms,
         }

@@ -167,3 +167,33 @@ def admission(ssh_peers, host, users, management_user, management_sources, allow
         "retired": retired,
         "problems": problems,
     }
+
+
+# The role's algorithm variables, by the key the role's sshd_config reads, and the `ssh -Q` list
+# (host_state's ssh_algorithms) each is checked against.
+ALGORITHM_LISTS = (
+    ("kex", "ssh_access_kex_algorithms", "kex"),
+    ("ciphers", "ssh_access_ciphers", "cipher"),
+    ("macs", "ssh_access_macs", "mac"),
+    ("pubkey", "ssh_access_pubkey_algorithms", "key-sig"),
+)
+
+
+def supported_algorithms(host_algorithms, wanted):
+    """The wanted algorithms this host's OpenSSH supports, in the wanted order.
+
+    host_algorithms: host_state's ssh_algorithms (`ssh -Q kex`, `cipher`, `mac`, `key-sig`;
+    empty lists before OpenSSH is installed). wanted: the role's four variables by name.
+    Returns the four lists by the keys the role's sshd_config reads, ``known`` (OpenSSH listed every
+    kind, so the lists can be judged) and ``problems``: one message per variable none of whose
+    algorithms the host supports (sshd would refuse the whole file).
+    """
+    result = {"known": all(host_algorithms.get(entry[2]) for entry in ALGORITHM_LISTS), "problems": []}
+    for key, variable, listing in ALGORITHM_LISTS:
+        supported = set(host_algorithms.get(listing) or [])
+        result[key] = [name for name in wanted.get(variable) or [] if name in supported]
+        if result["known"] and not result[key]:
+            result["problems"].append(
+                "%s: none of the listed algorithms is supported by the OpenSSH on this host."
+                " Add one it supports (ssh -Q on the host lists them)." % variable)
+    return result

@@ -12,6 +12,7 @@ from ansible_collections.oth.stack.plugins.module_utils.ssh_access_policy import
     admission,
     in_any_network,
     ssh_sources,
+    supported_algorithms,
 )
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0xdFpZ2mTqv7Vv8yjq3Qzj2Jm3kZ6GQWnq9lQeY2ab alice@laptop"
@@ -136,3 +137,36 @@ def test_a_range_covering_22_is_an_ssh_flow_for_sshd_as_for_the_firewall():
              {"direction": "in", "protocol": "tcp", "port": "443", "peer": "any"}]
     assert ssh_sources(rules) == ["192.0.2.0/24"]
     assert admit(peers=rules, management_sources=["10.89.0.0/24"])["sources_net"] == ["192.0.2.0/24"]
+
+
+WANTED_ALGORITHMS = {
+    "ssh_access_kex_algorithms": ["sntrup761x25519-sha512", "curve25519-sha256"],
+    "ssh_access_ciphers": ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com"],
+    "ssh_access_macs": ["hmac-sha2-512-etm@openssh.com"],
+    "ssh_access_pubkey_algorithms": ["ssh-ed25519", "rsa-sha2-512"],
+}
+
+
+def test_supported_algorithms_keeps_the_wanted_order_and_drops_what_openssh_lacks():
+    host = {"kex": ["curve25519-sha256", "sntrup761x25519-sha512"], "cipher": ["aes256-gcm@openssh.com"],
+            "mac": ["hmac-sha2-512-etm@openssh.com"], "key-sig": ["rsa-sha2-512", "ssh-ed25519"]}
+    result = supported_algorithms(host, WANTED_ALGORITHMS)
+    assert result == {"known": True, "problems": [],
+                      "kex": ["sntrup761x25519-sha512", "curve25519-sha256"], "ciphers": ["aes256-gcm@openssh.com"],
+                      "macs": ["hmac-sha2-512-etm@openssh.com"], "pubkey": ["ssh-ed25519", "rsa-sha2-512"]}
+
+
+def test_supported_algorithms_names_each_variable_left_with_none():
+    host = {"kex": ["diffie-hellman-group14-sha1"], "cipher": ["aes256-gcm@openssh.com"],
+            "mac": ["hmac-sha1"], "key-sig": ["ssh-ed25519"]}
+    problems = supported_algorithms(host, WANTED_ALGORITHMS)["problems"]
+    assert len(problems) == 2
+    assert problems[0].startswith("ssh_access_kex_algorithms: none of the listed algorithms is supported")
+    assert problems[1].startswith("ssh_access_macs: ")
+    assert "ssh -Q" in problems[0]
+
+
+def test_supported_algorithms_judges_nothing_before_openssh_is_installed():
+    result = supported_algorithms({"kex": [], "cipher": [], "mac": [], "key-sig": []}, WANTED_ALGORITHMS)
+    assert result["known"] is False and result["problems"] == []
+    assert result["kex"] == []
