@@ -188,7 +188,7 @@ def supported_algorithms(host_algorithms, wanted):
     kind, so the lists can be judged) and ``problems``: one message per variable none of whose
     algorithms the host supports (sshd would refuse the whole file).
     """
-    result = {"known": all(host_algorithms.get(entry[2]) for entry in ALGORITHM_LISTS), "problems": []}
+    result = {"known": all(host_algorithms.get(listing) for _key, _variable, listing in ALGORITHM_LISTS), "problems": []}
     for key, variable, listing in ALGORITHM_LISTS:
         supported = set(host_algorithms.get(listing) or [])
         result[key] = [name for name in wanted.get(variable) or [] if name in supported]
